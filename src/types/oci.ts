@@ -1,0 +1,76 @@
+/** Wire formats of the OCI image spec and Docker's v2 schema, shared by the registry client, the layout reader and the checks. */
+
+export const MediaType = {
+  OciIndex: 'application/vnd.oci.image.index.v1+json',
+  OciManifest: 'application/vnd.oci.image.manifest.v1+json',
+  OciConfig: 'application/vnd.oci.image.config.v1+json',
+  OciLayer: 'application/vnd.oci.image.layer.v1.tar',
+  OciLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  OciLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+  DockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  DockerConfig: 'application/vnd.docker.container.image.v1+json',
+  DockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  InTotoLayer: 'application/vnd.in-toto+json'
+} as const;
+
+/** Annotation BuildKit puts on attestation manifests inside an index. */
+export const AttestationRefType = 'vnd.docker.reference.type';
+export const AttestationRefDigest = 'vnd.docker.reference.digest';
+export const AttestationManifestValue = 'attestation-manifest';
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+  'os.version'?: string;
+  'os.features'?: string[];
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: Platform;
+  annotations?: Record<string, string>;
+  urls?: string[];
+  artifactType?: string;
+}
+
+export interface ImageIndex {
+  schemaVersion: 2;
+  mediaType?: string;
+  manifests: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+export interface ImageManifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+  subject?: Descriptor;
+}
+
+export interface ImageConfig {
+  architecture: string;
+  os: string;
+  variant?: string;
+  config?: {
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    User?: string;
+  };
+  rootfs?: { type: string; diff_ids: string[] };
+}
+
+export function isIndexMediaType(mediaType: string | undefined): boolean {
+  return mediaType === MediaType.OciIndex || mediaType === MediaType.DockerManifestList;
+}
+
+export function isAttestation(desc: Descriptor): boolean {
+  return desc.annotations?.[AttestationRefType] === AttestationManifestValue;
+}

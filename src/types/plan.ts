@@ -1,0 +1,123 @@
+/**
+ * The typed plan that flows one way through the pipeline. Each stage widens the previous type
+ * instead of mutating it, so the report can explain every decision.
+ */
+import type { Descriptor } from './oci.js';
+
+export type Strategy = 'native' | 'cross' | 'emulated';
+
+/** A RUN instruction that executes in the target architecture. */
+export interface EmulatedStep {
+  stage: string;
+  line: number;
+  command?: string;
+}
+
+/** A Dockerfile rewrite that turns an emulated compile into a cross compile. */
+export interface Rewrite {
+  kind: 'go' | 'jvm';
+  /** 1-based line of the FROM that was pinned to $BUILDPLATFORM. */
+  line: number;
+  /** Path of the rewritten Dockerfile (a temp file; the user's file is never touched). */
+  file?: string;
+  diff?: string;
+}
+
+export interface Warning {
+  file: string;
+  line: number;
+  message: string;
+  /** A concrete fix, shown as an annotation on the line. */
+  hint?: string;
+}
+
+export interface PlatformPlan {
+  /** Normalised platform string, e.g. linux/arm/v7. */
+  platform: string;
+  strategy: Strategy;
+  language: string;
+  emulatedSteps: EmulatedStep[];
+  rewrite: Rewrite | null;
+  reasons: string[];
+  /** Cache scope for type=gha caches, unique per image and platform. */
+  cacheScope: string;
+  /** Builder node that builds this platform natively, when there is one. */
+  node?: string;
+}
+
+export interface Plan {
+  platforms: PlatformPlan[];
+  languages: string[];
+  /** Platforms that need QEMU. */
+  qemu: string[];
+  warnings: Warning[];
+  /** Dockerfile the legs build from: the user's, or the rewritten temp file. */
+  dockerfile: string;
+}
+
+export interface Leg {
+  platform: PlatformPlan;
+  /** OCI layout directory the leg exports to. */
+  outDir: string;
+  metadataFile: string;
+}
+
+export interface CacheStats {
+  steps: number;
+  cached: number;
+}
+
+export interface BuiltLeg extends Leg {
+  ok: boolean;
+  error?: string;
+  /** Digest of the platform image manifest. */
+  digest?: string;
+  /** Descriptor of the platform manifest, plus attestation manifests that point at it. */
+  manifest?: Descriptor;
+  attestations: Descriptor[];
+  startedAt: number;
+  durationMs: number;
+  cache?: CacheStats;
+  /** Compressed size: manifest + config + layers. */
+  compressedSize?: number;
+}
+
+export interface MergedIndex {
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** Raw bytes of the index, PUT once by digest and again under every tag. */
+  bytes: Buffer;
+  platforms: Descriptor[];
+  attestations: Descriptor[];
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  expected?: string;
+  actual?: string;
+  detail?: string;
+  /** A skipped check neither passes nor fails the platform. */
+  skipped?: boolean;
+}
+
+export interface PlatformVerification {
+  platform: string;
+  digest?: string;
+  checks: Check[];
+  ok: boolean;
+}
+
+export interface Verification {
+  platforms: PlatformVerification[];
+  /** Manifests in the index that nobody asked for. */
+  extra: string[];
+  ok: boolean;
+}
+
+export interface Tagged {
+  tags: string[];
+  moved: boolean;
+  reason?: string;
+}
