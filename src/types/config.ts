@@ -1,5 +1,10 @@
 /** The validated configuration. Built once from action inputs or CLI argv; every later stage trusts it. */
 
+export type SecretSpec =
+  | { id: string; kind: 'value'; value: string }
+  | { id: string; kind: 'file'; path: string }
+  | { id: string; kind: 'env'; env: string };
+
 export type QemuMode = 'auto' | 'always' | 'never';
 export type DriverMode = 'auto' | 'docker' | 'docker-container';
 export type VerifyMode = 'strict' | 'warn' | 'off';
@@ -16,8 +21,8 @@ export interface Config {
   annotations: string[];
   buildArgs: string[];
   buildContexts: string[];
-  /** Secret specs for --secret (id=…,src=… / id=…,env=…); values are masked when read. */
-  secrets: string[];
+  /** Build secrets; `value` secrets are masked and written to a private temp file for --secret. */
+  secrets: SecretSpec[];
   ssh: string[];
   target?: string;
   push: boolean;
@@ -48,6 +53,8 @@ export interface Config {
   crossCompile: CrossCompileMode;
   /** Where the merged OCI layout goes when not pushing. */
   outDir: string;
+  /** Image name used for cache scopes and the report (first tag's repository, or the context's name). */
+  imageName: string;
   /** Scratch space for legs (RUNNER_TEMP on a runner). */
   tempDir: string;
 }

@@ -11,8 +11,28 @@ export const MediaType = {
   DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   DockerConfig: 'application/vnd.docker.container.image.v1+json',
   DockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-  InTotoLayer: 'application/vnd.in-toto+json'
+  InTotoLayer: 'application/vnd.in-toto+json',
+  DockerForeignLayer: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'
 } as const;
+
+/** Manifest media types a registry client asks for (and a push may PUT), most specific first. */
+export const ManifestMediaTypes: readonly string[] = [
+  MediaType.OciIndex,
+  MediaType.OciManifest,
+  MediaType.DockerManifestList,
+  MediaType.DockerManifest
+];
+
+/** Annotation that names an image (a tag) inside an OCI layout's index.json. */
+export const AnnotationRefName = 'org.opencontainers.image.ref.name';
+/** Annotation containerd and buildx add with the full image name in an exported layout. */
+export const AnnotationContainerdName = 'io.containerd.image.name';
+
+/** Contents of the `oci-layout` marker file at the root of an OCI image layout. */
+export interface OciLayoutFile {
+  imageLayoutVersion: string;
+}
+export const ImageLayoutVersion = '1.0.0';
 
 /** Annotation BuildKit puts on attestation manifests inside an index. */
 export const AttestationRefType = 'vnd.docker.reference.type';
@@ -69,6 +89,10 @@ export interface ImageConfig {
 
 export function isIndexMediaType(mediaType: string | undefined): boolean {
   return mediaType === MediaType.OciIndex || mediaType === MediaType.DockerManifestList;
+}
+
+export function isImageManifestMediaType(mediaType: string | undefined): boolean {
+  return mediaType === MediaType.OciManifest || mediaType === MediaType.DockerManifest;
 }
 
 export function isAttestation(desc: Descriptor): boolean {

@@ -121,3 +121,22 @@ export interface Tagged {
   moved: boolean;
   reason?: string;
 }
+
+/** Everything the report needs, gathered once at the end of the run (or at the failure). */
+export interface RunReport {
+  image: string;
+  tags: string[];
+  pushed: boolean;
+  /** oci-layout:// directory, when the merged image went to disk. */
+  layout?: string;
+  plan?: Plan;
+  legs: BuiltLeg[];
+  index?: MergedIndex;
+  verification?: Verification;
+  tagged?: Tagged;
+  /** The first error that failed the run. */
+  error?: string;
+  /** Whole logs of failed legs, for <details>. */
+  logs: Record<string, string>;
+  durationMs: number;
+}

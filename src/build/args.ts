@@ -1,0 +1,69 @@
+/**
+ * Pure argv builders for buildx. Everything a leg passes to `docker buildx build` is decided
+ * here, so tests can assert the exact argv for a table of inputs.
+ */
+import type { Config } from '../types/config.js';
+import type { PlatformPlan } from '../types/plan.js';
+import { parseKeyValues } from '../config.js';
+
+export interface LegArgsInput {
+  config: Config;
+  platform: PlatformPlan;
+  builder: string;
+  dockerfile: string;
+  outDir: string;
+  metadataFile: string;
+  /** Secret id → private file holding its value (for `secrets` given by value). */
+  secretFiles: Record<string, string>;
+}
+
+export function buildLegArgs(input: LegArgsInput): string[] {
+  const { config: c, platform } = input;
+  const args = ['buildx', 'build', '--builder', input.builder, '--platform', platform.platform, '--file', input.dockerfile];
+  // An OCI layout works on every driver (BuildKit's push-by-digest does not work with the docker
+  // driver) and keeps attestation manifests next to the image; the action pushes it by digest.
+  args.push('--output', `type=oci,tar=false,dest=${input.outDir}`, '--metadata-file', input.metadataFile);
+  if (c.target) args.push('--target', c.target);
+  for (const a of c.buildArgs) args.push('--build-arg', a);
+  for (const b of c.buildContexts) args.push('--build-context', b);
+  for (const l of c.labels) args.push('--label', l);
+  for (const a of c.annotations) {
+    // index-level annotations belong to the merged index, which the action writes itself.
+    if (!/^index(-descriptor)?(\[[^\]]*\])?:/.test(a)) args.push('--annotation', a);
+  }
+  for (const s of c.secrets) {
+    if (s.kind === 'value') args.push('--secret', `id=${s.id},src=${input.secretFiles[s.id]}`);
+    else if (s.kind === 'file') args.push('--secret', `id=${s.id},src=${s.path}`);
+    else args.push('--secret', `id=${s.id},env=${s.env}`);
+  }
+  for (const s of c.ssh) args.push('--ssh', s);
+  for (const from of c.cacheFrom) args.push('--cache-from', resolveCacheSpec(from, platform.cacheScope, false));
+  for (const to of c.cacheTo) args.push('--cache-to', resolveCacheSpec(to, platform.cacheScope, true));
+  if (c.noCache) args.push('--no-cache');
+  for (const f of c.noCacheFilters) args.push('--no-cache-filter', f);
+  if (c.pull) args.push('--pull');
+  if (c.network) args.push('--network', c.network);
+  for (const h of c.addHosts) args.push('--add-host', h);
+  if (c.shmSize) args.push('--shm-size', c.shmSize);
+  for (const u of c.ulimit) args.push('--ulimit', u);
+  if (c.provenance !== undefined) args.push('--provenance', c.provenance);
+  if (c.sbom !== undefined) args.push('--sbom', c.sbom);
+  for (const a of c.attests) args.push('--attest', a);
+  for (const a of c.allow) args.push('--allow', a);
+  args.push(c.context);
+  return args;
+}
+
+/**
+ * A `type=gha` cache with no scope gets the platform's own scope, so legs never overwrite each
+ * other's cache (last writer wins otherwise). Exports default to ignore-error=true for gha, so
+ * a cache service hiccup never fails a build.
+ */
+export function resolveCacheSpec(spec: string, scope: string, isExport: boolean): string {
+  const kv = parseKeyValues(spec);
+  if (kv.type !== 'gha') return spec;
+  let out = spec;
+  if (kv.scope === undefined) out += `,scope=${scope}`;
+  if (isExport && kv['ignore-error'] === undefined) out += ',ignore-error=true';
+  return out;
+}

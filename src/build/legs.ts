@@ -1,0 +1,80 @@
+/**
+ * Run one buildx build per platform. Each leg exports an OCI layout; results come from the
+ * layout and --metadata-file, never from parsing build output.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { exec } from '../exec.js';
+import { isAttestation, isIndexMediaType, type Descriptor, type ImageIndex } from '../types/oci.js';
+import type { BuiltLeg, CacheStats, Leg } from '../types/plan.js';
+import { readLegLayoutIndex } from './layout-index.js';
+
+export interface LegRun {
+  leg: Leg;
+  args: string[];
+}
+
+export interface LegOutput {
+  built: BuiltLeg;
+  log: string;
+}
+
+/** Legs run concurrently: BuildKit schedules them, and the timeline shows the overlap. */
+export async function runLegs(runs: LegRun[], env?: Record<string, string>): Promise<LegOutput[]> {
+  return Promise.all(runs.map((r) => runLeg(r, env)));
+}
+
+async function runLeg({ leg, args }: LegRun, env?: Record<string, string>): Promise<LegOutput> {
+  fs.rmSync(leg.outDir, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(leg.outDir), { recursive: true });
+  const startedAt = Date.now();
+  const res = await exec('docker', args, { env: env ? { ...(process.env as Record<string, string>), ...env, BUILDKIT_PROGRESS: 'plain' } : { ...(process.env as Record<string, string>), BUILDKIT_PROGRESS: 'plain' } });
+  const durationMs = Date.now() - startedAt;
+  const log = res.stderr + res.stdout;
+  const base: BuiltLeg = { ...leg, ok: false, attestations: [], startedAt, durationMs, cache: countCacheSteps(log) };
+  if (res.code !== 0) {
+    return { built: { ...base, error: firstError(log) }, log };
+  }
+  try {
+    const { manifest, attestations, compressedSize } = await readLegResult(leg.outDir);
+    return { built: { ...base, ok: true, digest: manifest.digest, manifest, attestations, compressedSize }, log };
+  } catch (err) {
+    return { built: { ...base, error: `reading the leg's OCI layout: ${(err as Error).message}` }, log };
+  }
+}
+
+/** The platform manifest and its attestation manifests, from the leg's layout. */
+export async function readLegResult(outDir: string): Promise<{ manifest: Descriptor; attestations: Descriptor[]; compressedSize: number }> {
+  const { root, read } = readLegLayoutIndex(outDir);
+  let children: Descriptor[] = [root];
+  if (isIndexMediaType(root.mediaType)) {
+    const idx = JSON.parse(read(root.digest).toString('utf8')) as ImageIndex;
+    children = idx.manifests;
+  }
+  const images = children.filter((d) => !isAttestation(d));
+  if (images.length !== 1) throw new Error(`expected one platform manifest, found ${images.length}`);
+  const manifest = images[0]!;
+  const body = JSON.parse(read(manifest.digest).toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
+  const compressedSize = manifest.size + body.config.size + body.layers.reduce((n, l) => n + l.size, 0);
+  return { manifest, attestations: children.filter(isAttestation), compressedSize };
+}
+
+/** BuildKit's plain progress prints `#N CACHED` for each step it reused. */
+export function countCacheSteps(log: string): CacheStats {
+  const steps = new Set<string>();
+  const cached = new Set<string>();
+  for (const line of log.split('\n')) {
+    const m = /^#(\d+) \[[^\]]*\] /.exec(line);
+    if (m) steps.add(m[1]!);
+    const c = /^#(\d+) CACHED\s*$/.exec(line);
+    if (c) cached.add(c[1]!);
+  }
+  return { steps: steps.size, cached: [...cached].filter((s) => steps.has(s)).length };
+}
+
+/** The first line that explains the failure, for the summary; the whole log goes in <details>. */
+export function firstError(log: string): string {
+  const lines = log.split('\n');
+  const err = lines.find((l) => /^ERROR:|^error:|failed to solve/i.test(l.trim()));
+  return (err ?? lines.filter((l) => l.trim()).slice(-1)[0] ?? 'build failed').trim();
+}

@@ -1,0 +1,109 @@
+/**
+ * Where the merged image goes: pushed by digest to every repository named in the tags, or
+ * merged into one OCI layout on disk. Tags move in a separate step, after verification.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RegistryClient } from '../registry/client.js';
+import { resolveCredentials } from '../registry/credentials.js';
+import { OciLayout } from '../registry/layout.js';
+import { pushImage, putTag, type PushStats, type RepositoryTarget } from '../registry/push.js';
+import { parseReference } from '../registry/reference.js';
+import { RemoteSource } from '../registry/remote.js';
+import type { ImageSource } from '../registry/source.js';
+import { MediaType, type Descriptor, type ImageIndex } from '../types/oci.js';
+import type { BuiltLeg, MergedIndex } from '../types/plan.js';
+
+export interface Destination extends RepositoryTarget {
+  tags: string[];
+}
+
+/** One client per registry; one destination per repository, with the tags that go to it. */
+export async function resolveDestinations(tags: string[], onSecret: (v: string) => void): Promise<Destination[]> {
+  const clients = new Map<string, RegistryClient>();
+  const dests = new Map<string, Destination>();
+  for (const tag of tags) {
+    const ref = parseReference(tag);
+    let client = clients.get(ref.registry);
+    if (!client) {
+      const credentials = await resolveCredentials(ref.registry, { onSecret });
+      client = new RegistryClient({ registry: ref.registry, credentials, onSecret });
+      clients.set(ref.registry, client);
+    }
+    const key = `${ref.registry}/${ref.repository}`;
+    const dest = dests.get(key) ?? { client, repo: ref.repository, tags: [] };
+    dest.tags.push(ref.tag ?? 'latest');
+    dests.set(key, dest);
+  }
+  return [...dests.values()];
+}
+
+/** Push every leg's manifests and the index by digest; no tag is written. */
+export async function pushByDigest(legs: BuiltLeg[], index: MergedIndex, dests: Destination[]): Promise<PushStats[]> {
+  const stats: PushStats[] = [];
+  const done: RepositoryTarget[] = [];
+  for (const dest of dests) {
+    for (const leg of legs) {
+      const layout = await OciLayout.open(leg.outDir);
+      for (const desc of [leg.manifest!, ...leg.attestations]) {
+        // Repositories already filled on the same registry are offered as mount sources.
+        stats.push(await pushImage(layout, desc, dest, { mountFrom: done }));
+      }
+    }
+    await dest.client.putManifest(dest.repo, index.digest, index.bytes, index.mediaType);
+    done.push(dest);
+  }
+  return stats;
+}
+
+/** PUT the same index bytes under every tag, in every repository. */
+export async function moveTags(index: MergedIndex, dests: Destination[]): Promise<void> {
+  for (const dest of dests) {
+    for (const tag of dest.tags) await putTag(dest.client, dest.repo, tag, index.bytes, index.mediaType);
+  }
+}
+
+export function remoteSource(dest: Destination): ImageSource {
+  return new RemoteSource(dest.client, dest.repo);
+}
+
+/**
+ * Merge the legs' layouts into one layout at `outDir`: all their blobs, plus the new index.
+ * index.json points at the index by digest only; names are added by tagLayout after the checks.
+ */
+export async function writeMergedLayout(legs: BuiltLeg[], index: MergedIndex, outDir: string): Promise<OciLayout> {
+  fs.rmSync(outDir, { recursive: true, force: true });
+  const layout = await OciLayout.create(outDir);
+  for (const leg of legs) copyBlobs(leg.outDir, outDir);
+  await layout.writeBlob(index.bytes, { digest: index.digest, size: index.size });
+  await layout.writeIndex(layoutIndex(index, []));
+  return layout;
+}
+
+export async function tagLayout(layout: OciLayout, index: MergedIndex, tags: string[]): Promise<void> {
+  await layout.writeIndex(layoutIndex(index, tags.map((t) => parseReference(t).tag ?? 'latest')));
+}
+
+function layoutIndex(index: MergedIndex, names: string[]): ImageIndex {
+  const desc: Descriptor = { mediaType: MediaType.OciIndex, digest: index.digest, size: index.size };
+  const manifests = names.length ? [...new Set(names)].map((n) => ({ ...desc, annotations: { 'org.opencontainers.image.ref.name': n } })) : [desc];
+  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };
+}
+
+/** Hard links where the filesystem allows (legs live beside the output), copies otherwise. */
+function copyBlobs(fromDir: string, toDir: string): void {
+  const from = path.join(fromDir, 'blobs');
+  for (const alg of fs.readdirSync(from)) {
+    fs.mkdirSync(path.join(toDir, 'blobs', alg), { recursive: true });
+    for (const hex of fs.readdirSync(path.join(from, alg))) {
+      const src = path.join(from, alg, hex);
+      const dst = path.join(toDir, 'blobs', alg, hex);
+      if (fs.existsSync(dst)) continue;
+      try {
+        fs.linkSync(src, dst);
+      } catch {
+        fs.copyFileSync(src, dst);
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * `multiarch plan | build | verify`: the same pipeline as the action, with a terminal reporter.
+ * With no --push, build writes an OCI layout (./multiarch-out) and checks it there.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InputError, resolveConfig } from './config.js';
+import { inputLookup, parseArgv, UsageError, type FlagSpec } from './cli/argv.js';
+import { makePlan, runPipeline, type Io } from './pipeline.js';
+import { normalizePlatform, hostPlatform } from './platform.js';
+import { toPlanJson } from './plan/json.js';
+import { renderMarkdown } from './report/render.js';
+import { platformsJson } from './report/outputs.js';
+import { renderTerminal } from './report/terminal.js';
+import { resolveVerifyTarget } from './cli/verify-target.js';
+import { verifyImage } from './verify/checks.js';
+import { renderFailures, renderTable } from './report/terminal.js';
+
+const COMMON: Record<string, FlagSpec> = {
+  context: {},
+  file: {},
+  platforms: { repeat: true },
+  target: {},
+  'build-arg': { input: 'build-args', repeat: true },
+  'build-context': { input: 'build-contexts', repeat: true },
+  'cross-compile': {},
+  json: { boolean: true }
+};
+
+const BUILD: Record<string, FlagSpec> = {
+  ...COMMON,
+  tag: { input: 'tags', repeat: true },
+  push: { boolean: true },
+  out: {},
+  network: {},
+  label: { input: 'labels', repeat: true },
+  secret: { input: 'secrets', repeat: true },
+  'secret-file': { input: 'secret-files', repeat: true },
+  'cache-from': { repeat: true },
+  'cache-to': { repeat: true },
+  'no-cache': { boolean: true },
+  provenance: {},
+  sbom: {},
+  verify: {},
+  qemu: {},
+  'qemu-image': {},
+  driver: {},
+  builder: {},
+  'summary-file': {}
+};
+
+const PLAN: Record<string, FlagSpec> = { ...COMMON, 'builder-platform': { repeat: true } };
+const VERIFY: Record<string, FlagSpec> = { platforms: { repeat: true }, json: { boolean: true } };
+
+const USAGE = `usage:
+  multiarch build [CONTEXT] --platforms linux/amd64,linux/arm64 [--file F] [--tag REF]... [--push]
+                  [--build-arg K=V]... [--build-context NAME=SRC]... [--network host] [--out DIR] [--json]
+  multiarch plan  [CONTEXT] --platforms ... [--file F] [--target T] [--build-arg K=V]...
+                  [--builder-platform P] [--cross-compile auto|off] [--json]
+  multiarch verify REF --platforms ... [--json]      (REF: a registry reference or oci-layout://DIR[:tag])`;
+
+export async function cli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'build') return await build(rest);
+    if (command === 'plan') return await plan(rest);
+    if (command === 'verify') return await verify(rest);
+    if (command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    throw new UsageError(command ? `unknown command "${command}"` : 'no command');
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`multiarch: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`multiarch: ${(err as Error).message}\n`);
+    return err instanceof InputError ? 2 : 1;
+  }
+}
+
+function configFrom(command: string, rest: string[], flags: Record<string, FlagSpec>) {
+  const parsed = parseArgv(rest, flags);
+  if (parsed.positionals.length > 1) throw new UsageError(`${command} takes one CONTEXT, got ${parsed.positionals.join(' ')}`);
+  const context = parsed.values.get('context')?.[0] ?? parsed.positionals[0] ?? '.';
+  const out = parsed.values.get('out')?.[0];
+  const extra: Record<string, string> = { context, summary: 'false' };
+  if (out) extra.outputs = `type=oci,dest=${out}`;
+  const config = resolveConfig(inputLookup(parsed, flags, extra), {
+    workspace: process.cwd(),
+    tempDir: os.tmpdir(),
+    onSecret: () => undefined,
+    onWarning: (m) => process.stderr.write(`warning: ${m}\n`)
+  });
+  return { parsed, config };
+}
+
+async function plan(rest: string[]): Promise<number> {
+  const { parsed, config } = configFrom('plan', rest, PLAN);
+  const native = (parsed.values.get('builder-platform') ?? [hostPlatform()]).flatMap((v) => v.split(',')).map(normalizePlatform);
+  const p = await makePlan(config, native, path.join(os.tmpdir(), `multiarch-plan-${randomBytes(3).toString('hex')}`));
+  if (parsed.values.has('json')) {
+    process.stdout.write(JSON.stringify(toPlanJson(p), null, 2) + '\n');
+    return 0;
+  }
+  const rows = [['PLATFORM', 'STRATEGY', 'LANGUAGE', 'WHY']];
+  for (const pp of p.platforms) rows.push([pp.platform, pp.strategy, pp.language, pp.reasons.join('; ')]);
+  process.stdout.write(renderTable(rows) + '\n');
+  for (const w of p.warnings) process.stdout.write(`\n${path.relative(process.cwd(), w.file) || w.file}:${w.line}: ${w.message}${w.hint ? `\n  hint: ${w.hint}` : ''}\n`);
+  return 0;
+}
+
+function terminalIo(json: boolean): Io {
+  const err = (s: string) => process.stderr.write(s + '\n');
+  return {
+    info: (m) => (json ? undefined : err(m)),
+    warning: (m, where) => err(`warning: ${where ? `${where.file}:${where.line}: ` : ''}${m}`),
+    group: async (name, fn) => {
+      if (!json) err(`== ${name}`);
+      return fn();
+    },
+    secret: () => undefined,
+    createdBuilder: () => undefined
+  };
+}
+
+async function build(rest: string[]): Promise<number> {
+  const { parsed, config } = configFrom('build', rest, BUILD);
+  const json = parsed.values.has('json');
+  const report = await runPipeline(config, terminalIo(json), { runId: `cli-${randomBytes(3).toString('hex')}` });
+  const summaryFile = parsed.values.get('summary-file')?.[0] ?? `${config.outDir}.summary.md`;
+  fs.writeFileSync(summaryFile, renderMarkdown(report));
+  if (json) process.stdout.write(JSON.stringify({ index: report.index?.digest ?? null, layout: report.layout ?? null, tags: report.tags, platforms: platformsJson(report), error: report.error ?? null }, null, 2) + '\n');
+  else process.stdout.write(renderTerminal(report) + `summary: ${summaryFile}\n`);
+  return report.error || (report.verification && !report.verification.ok) ? 1 : 0;
+}
+
+async function verify(rest: string[]): Promise<number> {
+  const parsed = parseArgv(rest, VERIFY);
+  if (parsed.positionals.length !== 1) throw new UsageError('verify takes one REF');
+  const platforms = (parsed.values.get('platforms') ?? []).flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
+  if (!platforms.length) throw new UsageError('verify needs --platforms');
+  const normalized = platforms.map((p) => {
+    try {
+      return normalizePlatform(p);
+    } catch (err) {
+      throw new InputError('platforms', (err as Error).message);
+    }
+  });
+  const { source, reference } = await resolveVerifyTarget(parsed.positionals[0]!);
+  const v = await verifyImage(source, reference, normalized, { entrypoint: true });
+  if (parsed.values.has('json')) {
+    process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+  } else {
+    const rows = [['PLATFORM', 'CHECK', 'OK', 'EXPECTED', 'ACTUAL']];
+    for (const p of v.platforms) for (const c of p.checks) rows.push([p.platform, c.name, c.skipped ? 'skip' : c.ok ? 'ok' : 'FAIL', c.expected ?? '', c.actual ?? '']);
+    process.stdout.write(renderTable(rows) + '\n');
+    const failures = renderFailures(v);
+    if (failures) process.stdout.write('\n' + failures + '\n');
+  }
+  return v.ok ? 0 : 1;
+}
+
+cli(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

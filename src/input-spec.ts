@@ -1,0 +1,62 @@
+/**
+ * Every action input: name, default and description. action.yml and the README table must agree
+ * with this list (a test checks both), and config.ts reads nothing that is not here.
+ */
+
+export interface InputSpec {
+  name: string;
+  description: string;
+  default?: string;
+  /** How a list input splits: on commas and newlines, or on newlines only. */
+  list?: 'comma' | 'lines';
+}
+
+export const INPUTS: InputSpec[] = [
+  // Same names and meaning as docker/build-push-action, so a `uses:` line can be swapped.
+  { name: 'context', description: 'Build context: a path. Defaults to the workspace.', default: '.' },
+  { name: 'file', description: 'Path to the Dockerfile. Defaults to `{context}/Dockerfile`.' },
+  { name: 'platforms', description: 'Target platforms, e.g. `linux/amd64,linux/arm64`. Defaults to the host platform.', list: 'comma' },
+  { name: 'tags', description: 'Image references to tag once every platform is verified.', list: 'comma' },
+  { name: 'labels', description: 'Image labels, one `key=value` per line.', list: 'lines' },
+  { name: 'annotations', description: 'Annotations, one per line (`index:`/`manifest:` prefixes as buildx).', list: 'lines' },
+  { name: 'build-args', description: 'Build arguments, one `KEY=value` per line.', list: 'lines' },
+  { name: 'build-contexts', description: 'Named build contexts, one `name=source` per line.', list: 'lines' },
+  { name: 'secrets', description: 'Build secrets, one `id=value` per line. Values are masked.', list: 'lines' },
+  { name: 'secret-files', description: 'Build secrets from files, one `id=path` per line.', list: 'lines' },
+  { name: 'secret-envs', description: 'Build secrets from environment variables, one `id=ENV_NAME` per line.', list: 'lines' },
+  { name: 'ssh', description: 'SSH agent sockets or keys to expose, one `default|id[=path]` per line.', list: 'lines' },
+  { name: 'target', description: 'Build stage to build.' },
+  { name: 'push', description: 'Push the image and move its tags once verified.', default: 'false' },
+  { name: 'load', description: 'Load the verified image into the Docker image store.', default: 'false' },
+  { name: 'outputs', description: 'Where the merged image goes: `type=registry` (same as push) or `type=oci,dest=DIR`.', list: 'lines' },
+  { name: 'cache-from', description: 'External cache sources, one buildx cache spec per line.', list: 'lines' },
+  { name: 'cache-to', description: 'Cache exports, one buildx cache spec per line. A `type=gha` entry without `scope` gets one per platform.', list: 'lines' },
+  { name: 'no-cache', description: 'Do not use the cache when building.', default: 'false' },
+  { name: 'no-cache-filters', description: 'Stages whose cache is not used.', list: 'comma' },
+  { name: 'pull', description: 'Always try to pull newer versions of base images.', default: 'false' },
+  { name: 'network', description: 'Network mode for RUN instructions (`host`, `none`, `default`).' },
+  { name: 'add-hosts', description: 'Extra `host:ip` mappings.', list: 'comma' },
+  { name: 'shm-size', description: 'Size of /dev/shm for RUN, e.g. `128m`.' },
+  { name: 'ulimit', description: 'Ulimit options for RUN, one `name=soft:hard` per line.', list: 'lines' },
+  { name: 'provenance', description: 'Provenance attestation (`true`, `false`, `mode=max`…). Kept beside each platform in the index.' },
+  { name: 'sbom', description: 'SBOM attestation (`true`, `false`, or a generator spec).' },
+  { name: 'attests', description: 'Other attestation parameters, one per line.', list: 'lines' },
+  { name: 'allow', description: 'Extra privileged entitlements, e.g. `network.host`.', list: 'comma' },
+  { name: 'builder', description: 'Name of an existing buildx builder to use.' },
+  { name: 'github-token', description: 'Token for the job summary and the PR check.', default: '${{ github.token }}' },
+  // multiarch's own inputs.
+  { name: 'qemu', description: 'Install QEMU: `auto` (only for emulated platforms not yet registered), `always` or `never`.', default: 'auto' },
+  { name: 'qemu-image', description: 'binfmt installer image, pinned (never `latest`).', default: 'tonistiigi/binfmt:qemu-v10.2.3-68' },
+  { name: 'driver', description: 'Builder: `auto` reuses the current builder when it can build every platform, else creates `docker-container`; `docker` or `docker-container` force one.', default: 'auto' },
+  { name: 'verify', description: 'Per-platform checks before tags move: `strict` fails on any failed check, `warn` tags anyway, `off` skips them.', default: 'strict' },
+  { name: 'summary', description: 'Write the per-platform report to the job summary.', default: 'true' },
+  { name: 'cross-compile', description: 'Rewrite emulated Go/JVM compiles to run on the build platform when it is safe: `auto` or `off`.', default: 'auto' }
+];
+
+export const INPUT_NAMES = new Set(INPUTS.map((i) => i.name));
+
+export function inputSpec(name: string): InputSpec {
+  const spec = INPUTS.find((i) => i.name === name);
+  if (!spec) throw new Error(`unknown input ${name}`);
+  return spec;
+}

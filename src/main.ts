@@ -1,0 +1,85 @@
+/** The action's entry: main, or post when main saved state. Orchestration only. */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as core from '@actions/core';
+import { InputError, resolveConfig } from './config.js';
+import { runPipeline, type Io } from './pipeline.js';
+import { removeBuilder } from './setup/buildx-cleanup.js';
+import { renderMarkdown } from './report/render.js';
+import { resolveOutputs } from './report/outputs.js';
+
+const STATE_POST = 'isPost';
+const STATE_BUILDERS = 'builders';
+const STATE_RUN_DIR = 'runDir';
+
+async function main(): Promise<void> {
+  core.saveState(STATE_POST, 'true');
+  const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(3).toString('hex')}`;
+  const tempDir = process.env.RUNNER_TEMP || os.tmpdir();
+  core.saveState(STATE_RUN_DIR, path.join(tempDir, `multiarch-${runId}`));
+  let config;
+  try {
+    config = resolveConfig((name) => core.getInput(name), {
+      workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+      tempDir,
+      onSecret: (v) => core.setSecret(v),
+      onWarning: (m) => core.warning(m),
+      givenInputs: Object.keys(process.env)
+        .filter((k) => k.startsWith('INPUT_'))
+        .map((k) => k.slice(6).toLowerCase())
+    });
+  } catch (err) {
+    if (err instanceof InputError) return core.setFailed(err.message);
+    throw err;
+  }
+  const created: string[] = [];
+  const io: Io = {
+    info: (m) => core.info(m),
+    warning: (m, where) => core.warning(m, where ? { file: where.file, startLine: where.line } : undefined),
+    group: (name, fn) => core.group(name, fn),
+    secret: (v) => core.setSecret(v),
+    createdBuilder: (name) => {
+      created.push(name);
+      core.saveState(STATE_BUILDERS, JSON.stringify(created));
+    }
+  };
+  const report = await runPipeline(config, io, { runId });
+  for (const [k, v] of Object.entries(resolveOutputs(report))) core.setOutput(k, v);
+  if (config.summary) {
+    try {
+      await core.summary.addRaw(renderMarkdown(report)).write();
+    } catch (err) {
+      core.warning(`could not write the job summary: ${(err as Error).message}`);
+    }
+  }
+  if (report.error) core.setFailed(report.error);
+}
+
+/** Post never fails the job: each cleanup is a warning at worst, and removes only what main created. */
+async function post(): Promise<void> {
+  const builders = JSON.parse(core.getState(STATE_BUILDERS) || '[]') as string[];
+  for (const name of builders) {
+    try {
+      await removeBuilder(name);
+      core.info(`removed builder ${name}`);
+    } catch (err) {
+      core.warning(`could not remove builder ${name}: ${(err as Error).message}`);
+    }
+  }
+  const runDir = core.getState(STATE_RUN_DIR);
+  if (runDir && path.basename(runDir).startsWith('multiarch-')) {
+    try {
+      fs.rmSync(runDir, { recursive: true, force: true });
+    } catch (err) {
+      core.warning(`could not remove ${runDir}: ${(err as Error).message}`);
+    }
+  }
+}
+
+const run = core.getState(STATE_POST) ? post : main;
+run().catch((err: unknown) => {
+  if (core.getState(STATE_POST)) core.warning(`post: ${(err as Error).message}`);
+  else core.setFailed((err as Error).message);
+});

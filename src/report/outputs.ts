@@ -1,0 +1,37 @@
+/** Step outputs, shaped like build-push-action's where the names overlap. */
+import type { RunReport } from '../types/plan.js';
+import { toPlanJson } from '../plan/json.js';
+
+export function resolveOutputs(r: RunReport): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (r.index) {
+    out.digest = r.index.digest;
+    out.imageid = r.index.digest;
+    out.metadata = JSON.stringify({
+      'containerimage.digest': r.index.digest,
+      'containerimage.descriptor': { mediaType: r.index.mediaType, digest: r.index.digest, size: r.index.size },
+      ...(r.tags.length ? { 'image.name': r.tags.join(',') } : {}),
+      ...(r.layout ? { 'multiarch.layout': r.layout } : {})
+    });
+  }
+  out.platforms = JSON.stringify(platformsJson(r));
+  if (r.plan) out.plan = JSON.stringify(toPlanJson(r.plan));
+  return out;
+}
+
+export function platformsJson(r: RunReport): unknown[] {
+  return (r.plan?.platforms ?? []).map((p) => {
+    const leg = r.legs.find((l) => l.platform.platform === p.platform);
+    const v = r.verification?.platforms.find((x) => x.platform === p.platform);
+    return {
+      platform: p.platform,
+      strategy: p.strategy,
+      digest: leg?.digest ?? null,
+      built: leg?.ok ?? false,
+      durationMs: leg?.durationMs ?? null,
+      compressedSize: leg?.compressedSize ?? null,
+      verified: v ? v.ok : null,
+      checks: v?.checks ?? []
+    };
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Report → markdown, as a pure function: the job summary, the PR check and the CLI's markdown
+ * file are all this one string.
+ */
+import type { BuiltLeg, PlatformVerification, RunReport } from '../types/plan.js';
+import { escapeFence, escapeMarkdown as esc } from './escape.js';
+
+export function renderMarkdown(r: RunReport): string {
+  const out: string[] = [];
+  const ok = !r.error && (r.verification?.ok ?? true);
+  out.push(`## ${ok ? '✅' : '❌'} multiarch: ${esc(r.image)}`);
+  out.push('');
+  if (r.error) out.push(`**Failed:** ${esc(r.error)}`, '');
+  if (r.index) out.push(`**Index:** \`${r.index.digest}\``);
+  if (r.tags.length) {
+    const moved = r.tagged?.moved ? 'moved' : 'not moved';
+    out.push(`**Tags (${moved}):** ${r.tags.map((t) => `\`${esc(t)}\``).join(', ')}`);
+  }
+  if (r.layout) out.push(`**OCI layout:** \`${esc(r.layout)}\``);
+  if (r.tagged?.reason) out.push(`**Note:** ${esc(r.tagged.reason)}`);
+  out.push('');
+  out.push('| Platform | Strategy | Digest | Compressed size | Build time | Checks |');
+  out.push('| --- | --- | --- | --- | --- | --- |');
+  const platforms = r.plan?.platforms ?? [];
+  for (const p of platforms) {
+    const leg = r.legs.find((l) => l.platform.platform === p.platform);
+    const v = r.verification?.platforms.find((x) => x.platform === p.platform);
+    out.push(`| \`${p.platform}\` | ${p.strategy} | ${leg?.digest ? `\`${shortDigest(leg.digest)}\`` : leg?.ok === false ? '❌ build failed' : '–'} | ${leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '–'} | ${leg ? formatDuration(leg.durationMs) : '–'} | ${renderChecksCell(v)} |`);
+  }
+  out.push('');
+  const timeline = renderTimeline(r.legs);
+  if (timeline) out.push(timeline, '');
+  for (const p of platforms) {
+    if (p.reasons.length) out.push(details(`Why ${p.platform} is ${p.strategy}`, p.reasons.map((x) => `- ${esc(x)}`).join('\n')));
+    if (p.rewrite?.diff) out.push(details(`Cross-compile rewrite for ${p.platform} (line ${p.rewrite.line})`, '```diff\n' + escapeFence(p.rewrite.diff) + '\n```'));
+  }
+  const warnings = r.plan?.warnings ?? [];
+  if (warnings.length) {
+    out.push(details(`Fix hints (${warnings.length})`, warnings.map((w) => `- \`${esc(w.file)}:${w.line}\` ${esc(w.message)}${w.hint ? ` — ${esc(w.hint)}` : ''}`).join('\n')));
+  }
+  for (const v of r.verification?.platforms ?? []) {
+    const failed = v.checks.filter((c) => !c.ok && !c.skipped);
+    if (failed.length) {
+      out.push(details(`Failed checks for ${v.platform}`, failed.map((c) => `- **${esc(c.name)}**: expected ${esc(c.expected ?? '')}, got ${esc(c.actual ?? '')}${c.detail ? ` (${esc(c.detail)})` : ''}`).join('\n')));
+    }
+  }
+  for (const [platform, log] of Object.entries(r.logs)) {
+    out.push(details(`Build log for ${platform} (last 60 lines)`, '```\n' + escapeFence(log.split('\n').slice(-60).join('\n')) + '\n```'));
+  }
+  return out.join('\n') + '\n';
+}
+
+function renderChecksCell(v: PlatformVerification | undefined): string {
+  if (!v) return '–';
+  const counted = v.checks.filter((c) => !c.skipped);
+  const passed = counted.filter((c) => c.ok).length;
+  const failed = counted.filter((c) => !c.ok).map((c) => esc(c.name));
+  return failed.length ? `❌ ${passed}/${counted.length} (${failed.join(', ')})` : `✅ ${passed}/${counted.length}`;
+}
+
+/** A mermaid gantt of the legs: GitHub renders it in step summaries. */
+export function renderTimeline(legs: BuiltLeg[]): string {
+  if (legs.length === 0) return '';
+  const t0 = Math.min(...legs.map((l) => l.startedAt));
+  const lines = ['```mermaid', 'gantt', '  title Legs', '  dateFormat x', '  axisFormat %M:%S'];
+  for (const l of legs) {
+    const start = l.startedAt - t0;
+    const label = l.platform.platform.replace(/[:;#]/g, '-');
+    lines.push(`  ${label} (${l.platform.strategy}) :${l.ok ? '' : 'crit, '}${start}, ${start + Math.max(1, l.durationMs)}`);
+  }
+  lines.push('```');
+  return lines.join('\n');
+}
+
+function details(summary: string, body: string): string {
+  return `<details><summary>${esc(summary)}</summary>\n\n${body}\n\n</details>\n`;
+}
+
+export function shortDigest(d: string): string {
+  return d.replace(/^sha256:/, 'sha256:').slice(0, 19);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}

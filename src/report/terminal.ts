@@ -1,0 +1,39 @@
+/** Report → plain-text table for a terminal. Pure. */
+import type { RunReport, Verification } from '../types/plan.js';
+import { formatBytes, formatDuration, shortDigest } from './render.js';
+
+export function renderTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function renderTerminal(r: RunReport): string {
+  const ok = !r.error && (r.verification?.ok ?? true);
+  const lines = [`${ok ? 'OK' : 'FAILED'}  ${r.image}`];
+  if (r.index) lines.push(`index    ${r.index.digest}`);
+  if (r.layout) lines.push(`layout   ${r.layout}`);
+  if (r.tags.length) lines.push(`tags     ${r.tags.join(', ')} (${r.tagged?.moved ? 'moved' : 'not moved'})`);
+  const rows = [['PLATFORM', 'STRATEGY', 'DIGEST', 'SIZE', 'TIME', 'CHECKS']];
+  for (const p of r.plan?.platforms ?? []) {
+    const leg = r.legs.find((l) => l.platform.platform === p.platform);
+    const v = r.verification?.platforms.find((x) => x.platform === p.platform);
+    const checks = v ? `${v.ok ? 'ok' : 'FAIL'} ${v.checks.filter((c) => c.ok && !c.skipped).length}/${v.checks.filter((c) => !c.skipped).length}` : '-';
+    rows.push([p.platform, p.strategy, leg?.digest ? shortDigest(leg.digest) : leg && !leg.ok ? 'build failed' : '-', leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '-', leg ? formatDuration(leg.durationMs) : '-', checks]);
+  }
+  lines.push('', renderTable(rows));
+  const failures = renderFailures(r.verification);
+  if (failures) lines.push('', failures);
+  if (r.error) lines.push('', `error: ${r.error}`);
+  return lines.join('\n') + '\n';
+}
+
+export function renderFailures(v: Verification | undefined): string {
+  const out: string[] = [];
+  for (const p of v?.platforms ?? []) {
+    for (const c of p.checks) {
+      if (!c.ok && !c.skipped) out.push(`${p.platform}  ${c.name}: expected ${c.expected ?? ''}, got ${c.actual ?? ''}${c.detail ? ` (${c.detail})` : ''}`);
+    }
+  }
+  for (const e of v?.extra ?? []) out.push(`unexpected platform in the index: ${e}`);
+  return out.join('\n');
+}

@@ -1,0 +1,82 @@
+/**
+ * Pick the buildx builder: reuse the current one when it can build every platform, else create
+ * one. What this run creates is recorded so post removes exactly that and nothing else.
+ */
+import { execOk } from '../exec.js';
+import { normalizePlatform } from '../platform.js';
+import type { DriverMode } from '../types/config.js';
+import { inspectBuilder, type BuilderInfo } from './buildx.js';
+
+export interface ResolvedBuilder {
+  name: string;
+  driver: string;
+  /** Set when this run created the builder; post removes it. */
+  created: boolean;
+  platforms: string[];
+  /** Platforms some node runs natively (the first platform each node lists). */
+  nativePlatforms: string[];
+}
+
+export function builderPlatforms(info: BuilderInfo): string[] {
+  const out = new Set<string>();
+  for (const node of info.nodes) for (const p of node.platforms) out.add(safeNormalize(p));
+  return [...out];
+}
+
+/** BuildKit lists a node's own platform first; the rest come from emulators or compatibility. */
+export function nativePlatformsOf(info: BuilderInfo): string[] {
+  return [...new Set(info.nodes.map((n) => n.platforms[0]).filter((p): p is string => !!p).map(safeNormalize))];
+}
+
+function safeNormalize(p: string): string {
+  try {
+    return normalizePlatform(p);
+  } catch {
+    return p;
+  }
+}
+
+export function canBuildAll(info: BuilderInfo, platforms: string[]): boolean {
+  const have = new Set(builderPlatforms(info));
+  return platforms.every((p) => have.has(p));
+}
+
+export function buildCreateArgs(name: string, driver: string, driverOpts: string[] = []): string[] {
+  const args = ['buildx', 'create', '--name', name, '--driver', driver];
+  for (const o of driverOpts) args.push('--driver-opt', o);
+  return args;
+}
+
+export interface BuilderRequest {
+  driver: DriverMode;
+  builder?: string;
+  platforms: string[];
+  /** Unique per run, so parallel jobs never share or remove each other's builder. */
+  runId: string;
+}
+
+export async function resolveBuilder(req: BuilderRequest): Promise<ResolvedBuilder> {
+  const describe = (info: BuilderInfo, created: boolean): ResolvedBuilder => ({
+    name: info.name,
+    driver: info.driver,
+    created,
+    platforms: builderPlatforms(info),
+    nativePlatforms: nativePlatformsOf(info)
+  });
+  if (req.builder) {
+    const info = await inspectBuilder(req.builder);
+    if (!info) throw new Error(`Input "builder": no buildx builder named "${req.builder}" (expected the name of an existing builder, see docker buildx ls)`);
+    return describe(info, false);
+  }
+  if (req.driver !== 'docker-container') {
+    const current = await inspectBuilder(req.driver === 'docker' ? 'default' : undefined);
+    if (current && (req.driver === 'docker' || canBuildAll(current, req.platforms))) return describe(current, false);
+    if (req.driver === 'docker') throw new Error('Input "driver": the docker driver builder "default" is not available (expected a running Docker engine)');
+  }
+  const name = `multiarch-${req.runId}`;
+  await execOk('docker', buildCreateArgs(name, 'docker-container'));
+  const info = await inspectBuilder(name);
+  if (!info) throw new Error(`created builder ${name} but cannot inspect it`);
+  return describe(info, true);
+}
+

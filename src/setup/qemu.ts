@@ -1,0 +1,78 @@
+/**
+ * QEMU only where the plan needs it: read what binfmt_misc already has, and install handlers
+ * just for the emulated platforms that are missing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parsePlatform } from '../platform.js';
+import { execOk } from '../exec.js';
+import type { QemuMode } from '../types/config.js';
+
+const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
+
+/** The binfmt_misc handler name qemu registers for each architecture. */
+const QEMU_NAMES: Record<string, string> = {
+  arm64: 'aarch64',
+  arm: 'arm',
+  '386': 'i386',
+  amd64: 'x86_64',
+  ppc64le: 'ppc64le',
+  ppc64: 'ppc64',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  mips64le: 'mips64el',
+  mips64: 'mips64',
+  loong64: 'loongarch64'
+};
+
+export interface QemuDecision {
+  /** Platforms that need QEMU and already have an enabled handler. */
+  registered: string[];
+  /** Platforms that need QEMU and will be installed. */
+  install: string[];
+  /** Platforms that need QEMU but mode=never leaves without one. */
+  missing: string[];
+}
+
+/** Names of enabled binfmt handlers, e.g. ['qemu-aarch64']. */
+export function readBinfmt(dir = BINFMT_DIR): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.filter((name) => {
+    if (name === 'register' || name === 'status') return false;
+    try {
+      return fs.readFileSync(path.join(dir, name), 'utf8').split('\n')[0]?.trim() === 'enabled';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Pure: which emulated platforms need a handler installed. `always` installs every non-native one. */
+export function decideQemu(mode: QemuMode, emulated: string[], nonNative: string[], enabled: string[]): QemuDecision {
+  const wanted = mode === 'always' ? nonNative : emulated;
+  const decision: QemuDecision = { registered: [], install: [], missing: [] };
+  for (const platform of wanted) {
+    const arch = parsePlatform(platform).architecture;
+    const handler = QEMU_NAMES[arch];
+    const has = handler !== undefined && enabled.some((e) => e === `qemu-${handler}` || e.endsWith(`-${handler}`));
+    if (has && mode !== 'always') decision.registered.push(platform);
+    else if (mode === 'never') decision.missing.push(platform);
+    else decision.install.push(platform);
+  }
+  return decision;
+}
+
+export function buildQemuInstallArgs(image: string, platforms: string[]): string[] {
+  const archs = [...new Set(platforms.map((p) => parsePlatform(p).architecture))];
+  return ['run', '--rm', '--privileged', image, '--install', archs.join(',')];
+}
+
+export async function installQemu(image: string, platforms: string[]): Promise<void> {
+  if (platforms.length === 0) return;
+  await execOk('docker', buildQemuInstallArgs(image, platforms));
+}
