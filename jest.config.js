@@ -7,5 +7,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }]
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // `npm run test:unit` leaves out everything that needs the real stack.
+  testPathIgnorePatterns: process.env.MULTIARCH_UNIT_ONLY ? ['/node_modules/', '\\.e2e\\.test\\.ts$'] : ['/node_modules/'],
   testTimeout: 120000
 };

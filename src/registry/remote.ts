@@ -1,0 +1,32 @@
+/** An ImageSource over one repository of a registry, so the checks read remote images like layouts. */
+import type { Readable } from 'node:stream';
+import type { RegistryClient } from './client.js';
+import type { FetchedManifest, ImageSource } from './source.js';
+
+export class RemoteSource implements ImageSource {
+  readonly name: string;
+
+  constructor(
+    readonly client: RegistryClient,
+    readonly repo: string
+  ) {
+    this.name = `${client.registry}/${repo}`;
+  }
+
+  getManifest(reference: string): Promise<FetchedManifest> {
+    return this.client.getManifest(this.repo, reference);
+  }
+
+  getBlob(digest: string): Promise<Buffer> {
+    return this.client.getBlob(this.repo, digest);
+  }
+
+  openBlob(digest: string): Promise<Readable> {
+    return this.client.openBlob(this.repo, digest);
+  }
+
+  /** Bytes read through the client, which sources over other repositories of it share. */
+  bytesRead(): number {
+    return this.client.bytesRead();
+  }
+}
