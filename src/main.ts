@@ -4,11 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
+import * as github from '@actions/github';
 import { InputError, resolveConfig } from './config.js';
 import { runPipeline, type Io } from './pipeline.js';
 import { removeBuilder } from './setup/buildx-cleanup.js';
 import { renderMarkdown } from './report/render.js';
 import { resolveOutputs } from './report/outputs.js';
+import { publishPrCheck } from './report/pr.js';
+import type { RunReport } from './types/plan.js';
 
 const STATE_POST = 'isPost';
 const STATE_BUILDERS = 'builders';
@@ -31,8 +34,10 @@ async function main(): Promise<void> {
         .map((k) => k.slice(6).toLowerCase())
     });
   } catch (err) {
-    if (err instanceof InputError) return core.setFailed(err.message);
-    throw err;
+    if (!(err instanceof InputError)) throw err;
+    // Nothing has started; the summary still says why, so the failure is visible where people look.
+    await writeSummary({ image: core.getInput('tags').split(/[,\n]/)[0]?.trim() || '(not built)', tags: [], pushed: false, legs: [], logs: {}, durationMs: 0, error: err.message });
+    return core.setFailed(err.message);
   }
   const created: string[] = [];
   const io: Io = {
@@ -47,14 +52,23 @@ async function main(): Promise<void> {
   };
   const report = await runPipeline(config, io, { runId });
   for (const [k, v] of Object.entries(resolveOutputs(report))) core.setOutput(k, v);
-  if (config.summary) {
-    try {
-      await core.summary.addRaw(renderMarkdown(report)).write();
-    } catch (err) {
-      core.warning(`could not write the job summary: ${(err as Error).message}`);
-    }
-  }
+  if (config.summary) await writeSummary(report);
+  // Never throws: at worst a warning, or a notice on a fork's read-only token.
+  await publishPrCheck(report, {
+    token: config.githubToken,
+    context: github.context,
+    markdown: renderMarkdown(report),
+    log: { info: (m) => core.info(m), warning: (m) => core.warning(m), notice: (m) => core.notice(m) }
+  });
   if (report.error) core.setFailed(report.error);
+}
+
+async function writeSummary(report: RunReport): Promise<void> {
+  try {
+    await core.summary.addRaw(renderMarkdown(report)).write();
+  } catch (err) {
+    core.warning(`could not write the job summary: ${(err as Error).message}`);
+  }
 }
 
 /** Post never fails the job: each cleanup is a warning at worst, and removes only what main created. */
