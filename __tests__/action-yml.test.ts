@@ -38,3 +38,8 @@ test('README documents every input and output of action.yml', () => {
   }
   for (const name of Object.keys(action.outputs)) expect(readme).toContain(`| \`${name}\` |`);
 });
+
+test('README carries the language table the planner uses', async () => {
+  const { renderLanguageTable } = await import('../src/plan/languages.js');
+  expect(fs.readFileSync('README.md', 'utf8')).toContain(renderLanguageTable());
+});
