@@ -113,8 +113,7 @@ async function runStages(config: Config, io: Io, runDir: string, opts: RunOption
   });
 
   const builder = await io.group('Builder', async () => {
-    const b = await resolveBuilder({ driver: config.driver, builder: config.builder, platforms: plan.qemu, runId: opts.runId });
-    if (b.created) io.createdBuilder(b.name);
+    const b = await resolveBuilder({ driver: config.driver, builder: config.builder, platforms: plan.qemu, runId: opts.runId, onCreated: (name) => io.createdBuilder(name) });
     io.info(`${b.created ? 'created' : 'using'} builder ${b.name} (${b.driver}): ${b.platforms.join(', ')}`);
     return b;
   });

@@ -53,6 +53,8 @@ export interface BuilderRequest {
   platforms: string[];
   /** Unique per run, so parallel jobs never share or remove each other's builder. */
   runId: string;
+  /** Called as soon as a builder exists, before anything else can fail, so post can remove it. */
+  onCreated: (name: string) => void;
 }
 
 export async function resolveBuilder(req: BuilderRequest): Promise<ResolvedBuilder> {
@@ -75,6 +77,7 @@ export async function resolveBuilder(req: BuilderRequest): Promise<ResolvedBuild
   }
   const name = `multiarch-${req.runId}`;
   await execOk('docker', buildCreateArgs(name, 'docker-container'));
+  req.onCreated(name);
   const info = await inspectBuilder(name);
   if (!info) throw new Error(`created builder ${name} but cannot inspect it`);
   return describe(info, true);
