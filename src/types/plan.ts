@@ -11,6 +11,8 @@ export interface EmulatedStep {
   stage: string;
   line: number;
   command?: string;
+  /** Platform the RUN executes in: the target, or a literal platform its stage is pinned to. */
+  platform?: string;
 }
 
 /** A Dockerfile rewrite that turns an emulated compile into a cross compile. */
@@ -53,6 +55,12 @@ export interface Plan {
   warnings: Warning[];
   /** Dockerfile the legs build from: the user's, or the rewritten temp file. */
   dockerfile: string;
+  /**
+   * The Dockerfile after the cross-compile rewrite, when `crossCompile: auto` changed anything.
+   * The caller writes it to a temp file and points `dockerfile` (and each rewrite's `file`) at it.
+   * Line numbers everywhere in the plan refer to the user's file, not to this text.
+   */
+  rewrittenText?: string;
 }
 
 export interface Leg {

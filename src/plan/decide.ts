@@ -1,0 +1,157 @@
+/**
+ * decide(): Dockerfile + platforms + builder → Plan. Per platform it works out whether the leg is
+ * native, cross or emulated, and why; with `crossCompile: auto` it first rewrites emulated Go and
+ * Maven/Gradle compiles into cross compiles where that is provably safe, and then describes the
+ * build as it will actually run. Pure, apart from reading the build context (see context.ts).
+ */
+import { basename } from 'node:path';
+import type { CrossCompileMode } from '../types/config.js';
+import type { Plan, PlatformPlan, Rewrite, Warning } from '../types/plan.js';
+import { resolveCacheScope } from './cache-scope.js';
+import { readContextFiles, type ContextFiles } from './context.js';
+import { parseDockerfile, type DockerfileModel } from './dockerfile.js';
+import { analyzeLeg, type LegAnalysis, type StepExecution } from './execution.js';
+import { compileHint } from './hints.js';
+import { detectContext, type ContextFacts } from './language.js';
+import { languageProfile } from './languages.js';
+import { resolveMachine, type BuilderNode } from './native.js';
+import { findPitfalls, type LineMapper } from './pitfalls.js';
+import { explainLeg } from './reasons.js';
+import { applyRewrites, type RewriteOutput } from './rewrite.js';
+import { planRewrites, type RewriteCandidate } from './rewrite-plan.js';
+import { stageChain } from './stages.js';
+import { resolveLanguages, resolveLegLanguage, resolveStrategy } from './strategy.js';
+
+/** Everything decide() needs. */
+export interface DecideInput {
+  dockerfileText: string;
+  /** Path of the Dockerfile, as warnings should name it. */
+  dockerfilePath: string;
+  /** Build context, scanned (bounded) for language facts; absent for a Dockerfile from stdin. */
+  contextDir?: string;
+  /** Context files given directly (tests, in-memory contexts); wins over contextDir. */
+  contextFiles?: ContextFiles;
+  /** Normalised target platforms, e.g. linux/arm64, linux/arm/v7. */
+  platforms: string[];
+  /** Stage to build; the last stage when absent. */
+  target?: string;
+  buildArgs: Record<string, string>;
+  /** Platforms the builder runs natively; the first is $BUILDPLATFORM for non-native legs. */
+  nativePlatforms: string[];
+  /** Builder nodes or runners; a leg goes to the first node that runs its platform natively. */
+  nodes?: BuilderNode[];
+  crossCompile: CrossCompileMode;
+  /** Image name for cache scopes. */
+  image: string;
+  cacheScopePrefix?: string;
+}
+
+/** Plan the build. Throws when the Dockerfile has no FROM or the target is not one of its stages. */
+export function decide(input: DecideInput): Plan {
+  const fileName = basename(input.dockerfilePath);
+  const model = parseDockerfile(input.dockerfileText);
+  const files = input.contextFiles ?? (input.contextDir ? readContextFiles(input.contextDir) : undefined);
+  const facts = detectContext(files);
+  const machines = input.platforms.map((p) => resolveMachine(p, input.nativePlatforms, input.nodes));
+  const analyse = (m: DockerfileModel) => input.platforms.map((p, i) => analyzeLeg(m, p, machines[i]!, input.buildArgs, input.target));
+
+  const asWritten = analyse(model);
+  const candidates = planRewrites(asWritten, facts, input.buildArgs);
+  const accepted = input.crossCompile === 'auto' ? candidates.filter((c) => c.ok) : [];
+  const output = accepted.length ? applyRewrites(model, accepted, fileName) : undefined;
+  const legs = output ? analyse(parseDockerfile(output.text)) : asWritten;
+  const toOriginal: LineMapper = output ? (line) => output.lineMap[line - 1] || line : (line) => line;
+
+  const platforms: PlatformPlan[] = legs.map((leg) => {
+    const relevant = candidates.filter((c) => c.platforms.includes(leg.platform));
+    const rewrite = output ? rewriteFor(output, relevant.filter((c) => c.ok)) : null;
+    const notes = rewriteNotes(relevant, input.crossCompile, fileName, !!output && leg.machine.native);
+    return {
+      platform: leg.platform,
+      strategy: resolveStrategy(leg),
+      language: resolveLegLanguage(leg, facts.languages),
+      emulatedSteps: leg.steps
+        .filter((s) => s.emulated)
+        .map((s) => ({ stage: s.stage.label, line: toOriginal(s.run.line), command: s.what.summary, platform: s.platform })),
+      rewrite,
+      reasons: explainLeg(leg, { fileName, facts, toOriginal, rewriteNotes: notes }),
+      cacheScope: resolveCacheScope(input.image, leg.platform, input.cacheScopePrefix),
+      ...(leg.machine.node ? { node: leg.machine.node } : {})
+    };
+  });
+
+  const warnings = [
+    ...findPitfalls(legs, input.dockerfilePath, toOriginal),
+    ...compileWarnings(legs, candidates, facts, input, toOriginal)
+  ].sort((a, b) => a.line - b.line);
+
+  return {
+    platforms,
+    languages: resolveLanguages(legs, facts.languages),
+    qemu: [...new Set(legs.flatMap((l) => l.steps.filter((s) => s.emulated).map((s) => s.platform)))],
+    warnings,
+    dockerfile: input.dockerfilePath,
+    ...(output ? { rewrittenText: output.text } : {})
+  };
+}
+
+/** The first applied rewrite that turned this leg's emulated compile into a cross compile. */
+function rewriteFor(output: RewriteOutput, applied: RewriteCandidate[]): Rewrite | null {
+  const lines = applied.map((c) => c.root.line);
+  return output.rewrites.filter((r) => lines.includes(r.line)).sort((a, b) => a.line - b.line)[0] ?? null;
+}
+
+function rewriteNotes(relevant: RewriteCandidate[], mode: CrossCompileMode, fileName: string, rewrittenButNative: boolean): string[] {
+  const notes = relevant.map((c) => {
+    const stage = `stage ${c.root.label} (${fileName}:${c.root.line})`;
+    const what = c.kind === 'go' ? 'and set GOOS/GOARCH on its go build' : 'to build the jar there';
+    if (mode === 'off') return c.ok ? `cross-compile is off; with auto, multiarch would pin ${stage} to $BUILDPLATFORM ${what} (${c.reason})` : '';
+    return c.ok ? `cross-compile: pinned ${stage} to $BUILDPLATFORM ${what}; ${c.reason}` : `did not rewrite ${stage} for cross-compiling: ${c.reason}`;
+  });
+  if (rewrittenButNative) notes.push('builds from the rewritten Dockerfile too; the pinned stages run natively here either way');
+  return notes.filter(Boolean);
+}
+
+/** One warning per RUN line that compiles under QEMU, with a fix hint, merged across platforms. */
+function compileWarnings(
+  legs: LegAnalysis[],
+  candidates: RewriteCandidate[],
+  facts: ContextFacts,
+  input: DecideInput,
+  toOriginal: LineMapper
+): Warning[] {
+  const byLine = new Map<number, { step: StepExecution; leg: LegAnalysis; platforms: string[] }>();
+  for (const leg of legs) {
+    for (const step of leg.steps) {
+      if (!step.emulated || !step.what.compile || !step.what.language) continue;
+      const line = toOriginal(step.run.line);
+      const entry = byLine.get(line) ?? { step, leg, platforms: [] };
+      if (!entry.platforms.includes(leg.platform)) entry.platforms.push(leg.platform);
+      byLine.set(line, entry);
+    }
+  }
+  const fileName = basename(input.dockerfilePath);
+  const warnings: Warning[] = [];
+  for (const [line, { step, leg, platforms }] of byLine) {
+    const root = stageChain(leg.graph, step.stage).pop()!;
+    const hint = compileHint({
+      step,
+      image: leg.graph.rootImages.get(step.stage.index) ?? root.image,
+      rootLabel: root.label,
+      facts,
+      mode: input.crossCompile,
+      candidate: candidates.find((c) => c.stages.some((s) => s.index === step.stage.index))
+    });
+    if (!hint) continue;
+    const profile = languageProfile(step.what.language!);
+    // npm ci and pip install fetch and unpack more than they compile.
+    const does = profile.compiled ? `compiles ${profile.label}` : `runs ${profile.label} builds and installs`;
+    warnings.push({
+      file: input.dockerfilePath,
+      line,
+      message: `RUN ${step.what.summary} at ${fileName}:${line} (stage ${step.stage.label}) ${does} under QEMU for ${platforms.join(', ')}`,
+      hint
+    });
+  }
+  return warnings;
+}

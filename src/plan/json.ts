@@ -1,0 +1,56 @@
+/**
+ * The plan as JSON, for the action's `plan` output and `multiarch plan --json`. The shape is a
+ * contract, so it is built field by field rather than by serialising the Plan:
+ *
+ * ```json
+ * {
+ *   "platforms": [{
+ *     "platform": "linux/arm64",
+ *     "strategy": "native" | "cross" | "emulated",
+ *     "language": "go",
+ *     "emulatedSteps": [{ "stage": "build", "line": 7 }],
+ *     "rewrite": { "kind": "go" | "jvm", "line": 3 } | null,
+ *     "reasons": ["…"]
+ *   }],
+ *   "languages": ["go"],
+ *   "qemu": ["linux/arm64"],
+ *   "warnings": [{ "file": "Dockerfile", "line": 3, "message": "…" }]
+ * }
+ * ```
+ *
+ * A warning's fix hint is appended to its message, since the JSON has no separate field for it.
+ */
+import type { Plan, Strategy } from '../types/plan.js';
+
+/** The JSON document, typed. */
+export interface PlanJson {
+  platforms: {
+    platform: string;
+    strategy: Strategy;
+    language: string;
+    emulatedSteps: { stage: string; line: number }[];
+    rewrite: { kind: 'go' | 'jvm'; line: number } | null;
+    reasons: string[];
+  }[];
+  languages: string[];
+  qemu: string[];
+  warnings: { file: string; line: number; message: string }[];
+}
+
+/** The plan in the documented JSON shape; `JSON.stringify` it for the wire. */
+export function toPlanJson(plan: Plan): PlanJson {
+  return {
+    platforms: plan.platforms.map((p) => ({
+      platform: p.platform,
+      strategy: p.strategy,
+      language: p.language,
+      emulatedSteps: p.emulatedSteps.map((s) => ({ stage: s.stage, line: s.line })),
+      rewrite: p.rewrite ? { kind: p.rewrite.kind, line: p.rewrite.line } : null,
+      reasons: [...p.reasons]
+    })),
+    languages: [...plan.languages],
+    qemu: [...plan.qemu],
+    warnings: plan.warnings.map((w) => ({ file: w.file, line: w.line, message: w.hint ? `${w.message}. Fix: ${w.hint}` : w.message }))
+  };
+}
+

@@ -1,0 +1,148 @@
+/**
+ * Language detection from the build context: which languages the project uses, and the facts
+ * that decide whether a cross build is safe: cgo in Go, native addons in Node, compiled
+ * extensions in Python. Pure: it reads through `ContextFiles`.
+ */
+import type { ContextFiles } from './context.js';
+import type { Language } from './languages.js';
+
+/** Whether a Go build needs cgo, as far as the context shows. */
+export interface GoFacts {
+  cgo: 'found' | 'none' | 'unknown';
+  evidence: string;
+}
+
+/** Whether `npm ci` produces architecture-specific files. */
+export interface NodeFacts {
+  /** undefined: can't tell (no lockfile). */
+  nativeAddons: boolean | undefined;
+  evidence: string;
+}
+
+/** Whether `pip install` builds C extensions from this project. */
+export interface PythonFacts {
+  compiledExtensions: boolean;
+  evidence: string;
+}
+
+/** What the context says. */
+export interface ContextFacts {
+  /** Languages by their project files, most specific first. */
+  languages: Language[];
+  go: GoFacts;
+  node: NodeFacts;
+  python: PythonFacts;
+}
+
+/** Modules that only work with cgo; the context can't show their sources (they live in the module cache). */
+const CGO_MODULES = [
+  'github.com/mattn/go-sqlite3',
+  'github.com/confluentinc/confluent-kafka-go',
+  'github.com/ceph/go-ceph',
+  'github.com/libgit2/git2go',
+  'github.com/DataDog/zstd',
+  'github.com/valyala/gozstd',
+  'github.com/linxGnu/grocksdb',
+  'github.com/tecbot/gorocksdb',
+  'github.com/h2non/bimg',
+  'github.com/davidbyttow/govips',
+  'github.com/go-gl/',
+  'fyne.io/fyne',
+  'github.com/gotk3/gotk3',
+  'github.com/miekg/pkcs11',
+  'github.com/godror/godror'
+];
+
+const IMPORT_C = /^\s*import\s+"C"\s*$|^\s*import\s*\(\s*"C"\s*\)|^\s*import\s*\((?:[^)]*\n)?\s*"C"\s*\n/m;
+const C_SOURCE = /\.(c|cc|cpp|cxx|h|hpp)$/;
+const PYTHON_MARKERS = /^(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile|poetry\.lock|uv\.lock)$/;
+
+const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+/** Project files count down to two directories deep (monorepos, src/App/App.csproj), not deep in vendored trees. */
+const shallow = (path: string) => path.split('/').length <= 3;
+
+/** Detect languages and cross-safety facts; no context (stdin) gives no languages and unknown facts. */
+export function detectContext(files?: ContextFiles): ContextFacts {
+  if (!files) {
+    return {
+      languages: [],
+      go: { cgo: 'unknown', evidence: 'there is no build context to scan' },
+      node: { nativeAddons: undefined, evidence: 'there is no build context to scan' },
+      python: { compiledExtensions: false, evidence: 'there is no build context to scan' }
+    };
+  }
+  const markers = files.paths.filter(shallow).map(base);
+  const has = (test: (name: string) => boolean) => markers.some(test);
+  const python = has((n) => PYTHON_MARKERS.test(n));
+  const found = new Set<Language>();
+  if (has((n) => n === 'go.mod')) found.add('go');
+  if (has((n) => n === 'Cargo.toml')) found.add('rust');
+  if (has((n) => n === 'build.zig')) found.add('zig');
+  if (has((n) => /\.(csproj|fsproj|vbproj|sln)$/.test(n))) found.add('dotnet');
+  if (has((n) => /^(pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|build\.sbt)$/.test(n))) found.add('jvm');
+  const cSources = files.paths.some((p) => C_SOURCE.test(p) && !p.startsWith('vendor/'));
+  if (has((n) => /^(CMakeLists\.txt|meson\.build|configure\.ac)$/.test(n)) || (cSources && !python)) found.add('c');
+  if (has((n) => n === 'package.json')) found.add('node');
+  if (python) found.add('python');
+  // A Makefile alone is C only when nothing else explains it (Go and Python projects use make as a task runner).
+  if (!found.size && has((n) => n === 'Makefile' || n === 'makefile' || n === 'GNUmakefile')) found.add('c');
+
+  return { languages: [...found], go: goFacts(files), node: nodeFacts(files), python: pythonFacts(files, cSources) };
+}
+
+function goFacts(files: ContextFiles): GoFacts {
+  for (const path of files.paths) {
+    if (!path.endsWith('.go') || path.endsWith('_test.go')) continue;
+    if (IMPORT_C.test(files.read(path) ?? '')) return { cgo: 'found', evidence: `${path} imports "C"` };
+  }
+  for (const path of files.paths.filter((p) => base(p) === 'go.mod')) {
+    const mod = files.read(path) ?? '';
+    const cgoModule = CGO_MODULES.find((m) => mod.includes(m));
+    if (cgoModule) return { cgo: 'found', evidence: `${path} requires ${cgoModule}, which needs cgo` };
+  }
+  if (!files.complete) return { cgo: 'unknown', evidence: 'the build context is larger than the scan limit, so cgo can not be ruled out' };
+  return { cgo: 'none', evidence: 'no Go source in the context imports "C"' };
+}
+
+function nodeFacts(files: ContextFiles): NodeFacts {
+  const gyp = files.paths.find((p) => base(p) === 'binding.gyp');
+  if (gyp) return { nativeAddons: true, evidence: `${gyp} builds a native addon` };
+  for (const path of files.paths.filter((p) => shallow(p) && base(p) === 'package.json')) {
+    const scripts = parseJson(files.read(path))?.['scripts'] as Record<string, string> | undefined;
+    if (scripts?.['install'] || scripts?.['preinstall']) return { nativeAddons: true, evidence: `${path} has an install script` };
+    if (/gyp|prebuild|cmake-js|napi/.test(scripts?.['postinstall'] ?? '')) return { nativeAddons: true, evidence: `${path} builds native code in postinstall` };
+  }
+  const lockPath = files.paths.find((p) => shallow(p) && /^(package-lock|npm-shrinkwrap)\.json$/.test(base(p)));
+  const lock = lockPath ? parseJson(files.read(lockPath)) : undefined;
+  if (!lock) return { nativeAddons: undefined, evidence: 'there is no package-lock.json to check the dependencies' };
+  const packages = (lock['packages'] ?? {}) as Record<string, { hasInstallScript?: boolean; cpu?: unknown }>;
+  for (const [key, pkg] of Object.entries(packages)) {
+    const name = key.replace(/^.*node_modules\//, '') || 'the root package';
+    if (pkg.hasInstallScript) return { nativeAddons: true, evidence: `${name} has an install script (package-lock.json)` };
+    if (pkg.cpu) return { nativeAddons: true, evidence: `${name} ships per-architecture binaries (package-lock.json)` };
+  }
+  return { nativeAddons: false, evidence: 'no dependency in package-lock.json has an install script or per-architecture binaries' };
+}
+
+function pythonFacts(files: ContextFiles, cSources: boolean): PythonFacts {
+  const setup = files.paths.find((p) => shallow(p) && base(p) === 'setup.py');
+  if (setup && /ext_modules|Extension\(/.test(files.read(setup) ?? '')) return { compiledExtensions: true, evidence: `${setup} declares C extensions` };
+  const pyproject = files.paths.find((p) => shallow(p) && base(p) === 'pyproject.toml');
+  if (pyproject && /maturin|scikit-build|setuptools-rust|cython|ext-modules/i.test(files.read(pyproject) ?? '')) {
+    return { compiledExtensions: true, evidence: `${pyproject} uses a native build backend` };
+  }
+  const pyx = files.paths.find((p) => p.endsWith('.pyx'));
+  if (pyx) return { compiledExtensions: true, evidence: `${pyx} is a Cython module` };
+  if (cSources) return { compiledExtensions: true, evidence: 'the context has C sources next to the Python project' };
+  return { compiledExtensions: false, evidence: 'no C extensions in the project' };
+}
+
+function parseJson(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
