@@ -83,7 +83,10 @@ describe('bad input: one clear error naming the input and the expected form', ()
     ['untagged qemu image', { 'qemu-image': 'tonistiigi/binfmt' }, 'qemu-image', /not pinned/],
     ['unsupported output', { outputs: 'type=local,dest=x' }, 'outputs', /type=registry, or type=oci,dest=DIR/],
     ['malformed build-context', { 'build-contexts': 'justaname' }, 'build-contexts', /expected name=source/],
-    ['malformed secret', { secrets: 'novalue' }, 'secrets', /expected id=value/]
+    ['malformed secret', { secrets: 'novalue' }, 'secrets', /expected id=value/],
+    ['open quote in smoke-test', { 'smoke-test': 'sh -c "x' }, 'smoke-test', /unterminated " quote \(expected arguments/],
+    ['expect without smoke-test', { 'smoke-test-expect': 'x' }, 'smoke-test-expect', /smoke-test is empty/],
+    ['bad expect regex', { 'smoke-test': '--version', 'smoke-test-expect': '(' }, 'smoke-test-expect', /not a valid regular expression/]
   ])('%s', (_name, inputs, input, message) => {
     let error: unknown;
     try {

@@ -33,6 +33,7 @@ const BUILD: Record<string, FlagSpec> = {
   ...COMMON,
   tag: { input: 'tags', repeat: true },
   push: { boolean: true },
+  load: { boolean: true },
   out: {},
   network: {},
   label: { input: 'labels', repeat: true },

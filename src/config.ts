@@ -10,6 +10,7 @@ import { parseBool, parseList } from './inputs.js';
 import { InvalidPlatformError, hostPlatform, normalizePlatform } from './platform.js';
 import { parseReference } from './registry/reference.js';
 import type { Config, SecretSpec } from './types/config.js';
+import { splitWords } from './verify/smoke-run.js';
 
 /** A bad input: the message names the input and the expected form, and no leg has started. */
 export class InputError extends Error {
@@ -105,6 +106,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   const summary = bool('summary');
   const noCache = bool('no-cache');
   const pull = bool('pull');
+  const smoke = resolveSmoke(text('smoke-test'), text('smoke-test-expect'));
   const githubToken = text('github-token');
   if (githubToken) env.onSecret(githubToken);
 
@@ -143,11 +145,34 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     driver: oneOf('driver', ['auto', 'docker', 'docker-container'] as const),
     verify: oneOf('verify', ['strict', 'warn', 'off'] as const),
     summary,
+    smoke,
     crossCompile: oneOf('cross-compile', ['auto', 'off'] as const),
     outDir,
     tempDir: env.tempDir || os.tmpdir(),
     imageName: resolveImageName(tags, context)
   };
+}
+
+function resolveSmoke(command: string, expect: string): Config['smoke'] {
+  if (!command) {
+    if (expect) throw new InputError('smoke-test-expect', 'is set but smoke-test is empty (expected smoke-test to name the arguments to run the image with, e.g. --version)');
+    return undefined;
+  }
+  let args: string[];
+  try {
+    args = splitWords(command);
+  } catch (err) {
+    throw new InputError('smoke-test', `${(err as Error).message} (expected arguments for the image, e.g. --version or "sh -c 'uname -m'")`);
+  }
+  let re: RegExp | undefined;
+  if (expect) {
+    try {
+      re = new RegExp(expect);
+    } catch (err) {
+      throw new InputError('smoke-test-expect', `"${expect}" is not a valid regular expression (${(err as Error).message})`);
+    }
+  }
+  return { args, expect: re, timeoutSeconds: 120 };
 }
 
 function resolvePlatforms(items: string[]): string[] {

@@ -49,6 +49,8 @@ export const INPUTS: InputSpec[] = [
   { name: 'qemu-image', description: 'binfmt installer image, pinned (never `latest`).', default: 'tonistiigi/binfmt:qemu-v10.2.3-68' },
   { name: 'driver', description: 'Builder: `auto` reuses the current builder when it can build every platform, else creates `docker-container`; `docker` or `docker-container` force one.', default: 'auto' },
   { name: 'verify', description: 'Per-platform checks before tags move: `strict` fails on any failed check, `warn` tags anyway, `off` skips them.', default: 'strict' },
+  { name: 'smoke-test', description: 'Arguments to run each platform\'s image with (`docker run --platform P IMAGE ARGS`, under QEMU where needed) before tags move, e.g. `--version`.' },
+  { name: 'smoke-test-expect', description: 'A regular expression the smoke test\'s output must match.' },
   { name: 'summary', description: 'Write the per-platform report to the job summary.', default: 'true' },
   { name: 'cross-compile', description: 'Rewrite emulated Go/JVM compiles to run on the build platform when it is safe: `auto` or `off`.', default: 'auto' }
 ];

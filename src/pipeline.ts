@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { buildLegArgs } from './build/args.js';
 import { runLegs, type LegRun } from './build/legs.js';
 import { composeIndex, indexAnnotations } from './build/merge.js';
-import { moveTags, pushByDigest, remoteSource, resolveDestinations, tagLayout, writeMergedLayout, type Destination } from './build/publish.js';
+import { loadLayout, moveTags, pushByDigest, remoteSource, resolveDestinations, tagLayout, writeMergedLayout, type Destination } from './build/publish.js';
 import { decide } from './plan/decide.js';
 import type { OciLayout } from './registry/layout.js';
 import type { ImageSource } from './registry/source.js';
@@ -16,7 +16,9 @@ import { nativePlatformsOf, resolveBuilder } from './setup/builder.js';
 import { decideQemu, installQemu, readBinfmt } from './setup/qemu.js';
 import { hostPlatform } from './platform.js';
 import type { Config } from './types/config.js';
-import type { Leg, Plan, RunReport, Tagged, Verification } from './types/plan.js';
+import type { Leg, MergedIndex, Plan, RunReport, Tagged, Verification } from './types/plan.js';
+import { exec } from './exec.js';
+import { runSmoke } from './verify/smoke-run.js';
 import { verifyImage } from './verify/checks.js';
 
 /** The edges: how the pipeline talks to a runner or a terminal. */
@@ -152,6 +154,8 @@ async function runStages(config: Config, io: Io, runDir: string, opts: RunOption
       io.info(`index ${index.digest}: ${pushed} blobs uploaded, ${skipped} already present or mounted`);
     });
     source = remoteSource(dests[0]!);
+    // load needs the image on disk too; the registry stays the source the checks read.
+    if (config.load) layout = await writeMergedLayout(report.legs, index, path.join(runDir, 'merged'));
   } else {
     layout = await writeMergedLayout(report.legs, index, config.outDir);
     report.layout = config.outDir;
@@ -159,6 +163,23 @@ async function runStages(config: Config, io: Io, runDir: string, opts: RunOption
   }
 
   report.verification = await io.group('Verify', async () => verify(config, source, index.digest));
+  if (config.smoke && report.verification) {
+    const v = report.verification;
+    await io.group('Smoke test', async () => {
+      const image = config.push ? `${dests[0]!.client.registry}/${dests[0]!.repo}@${index.digest}` : await loadForSmoke(layout!, index, runDir, opts.runId);
+      try {
+        for (const p of v.platforms) {
+          const check = await runSmoke(image, p.platform, { ...config.smoke!, network: config.network }, config.push ? 'missing' : 'never');
+          io.info(`${p.platform}: ${check.ok ? 'ok' : 'FAILED'}: ${check.actual ?? ''}`);
+          p.checks.push(check);
+          p.ok = p.ok && check.ok;
+        }
+        v.ok = v.platforms.every((p) => p.ok) && v.extra.length === 0;
+      } finally {
+        if (!config.push) await exec('docker', ['image', 'rm', image]);
+      }
+    });
+  }
   report.tagged = await io.group('Tag', async () => {
     const t = decideTagging(config, report.verification);
     if (!t.moved) {
@@ -166,7 +187,11 @@ async function runStages(config: Config, io: Io, runDir: string, opts: RunOption
       return t;
     }
     if (config.push) await moveTags(index, dests);
-    else if (layout) await tagLayout(layout, index, config.tags);
+    if (layout) await tagLayout(layout, index, config.tags);
+    if (config.load && layout) {
+      await loadLayout(layout.dir, path.join(runDir, 'load.tar'));
+      io.info(`loaded into the Docker image store${config.tags.length ? ` as ${config.tags.join(', ')}` : ' (untagged)'}`);
+    }
     if (t.reason) io.warning(t.reason);
     io.info(`tagged ${t.tags.join(', ') || '(layout only)'}`);
     return t;
@@ -181,6 +206,15 @@ async function runStages(config: Config, io: Io, runDir: string, opts: RunOption
 async function verify(config: Config, source: ImageSource, digest: string): Promise<Verification | undefined> {
   if (config.verify === 'off') return undefined;
   return verifyImage(source, digest, config.platforms, { entrypoint: true });
+}
+
+/** The layout has no registry to run from: load it under a throwaway name for the smoke test. */
+async function loadForSmoke(layout: OciLayout, index: MergedIndex, runDir: string, runId: string): Promise<string> {
+  const name = `multiarch-smoke/${runId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}:check`;
+  await tagLayout(layout, index, [name]);
+  await loadLayout(layout.dir, path.join(runDir, 'smoke.tar'));
+  await tagLayout(layout, index, []);
+  return name;
 }
 
 /** Pure: tags move when every check passed, or when the user asked to tag anyway. */

@@ -124,3 +124,31 @@ test('push with no tags fails on the input, starts no leg, and writes a summary'
   expect(run.main.summary).toContain('Input "tags"');
   expect(run.post.code).toBe(0);
 });
+
+test('load: the verified image lands in the Docker image store with every platform', () => {
+  const tag = `localhost:5000/e2e/loaded:${uniqueTag('l')}`;
+  const run = runAction({ ...common, context: 'examples/go-cross', load: 'true', tags: tag });
+  expect(run.main.code).toBe(0);
+  expect(run.main.stdout).toContain(`loaded into the Docker image store as ${tag}`);
+  for (const [platform, arch] of [['linux/amd64', 'amd64'], ['linux/arm64', 'arm64']]) {
+    const out = docker(['run', '--rm', '--pull', 'never', '--platform', platform!, tag]);
+    expect(out).toContain(`hello from linux/${arch}`);
+  }
+  docker(['image', 'rm', tag]);
+}, 600_000);
+
+test('smoke test: each platform runs before tags move; a mismatch fails and moves nothing', async () => {
+  const tag = uniqueTag('smoke');
+  const ok = runAction({ ...common, context: 'examples/go-cross', push: 'true', tags: `${REGISTRY}/e2e/smoke:${tag}`, 'smoke-test': '--version', 'smoke-test-expect': 'hello dev \\(go1\\.19' });
+  expect(ok.main.code).toBe(0);
+  const platforms = JSON.parse(ok.main.outputs.platforms!) as { platform: string; checks: { name: string; ok: boolean; actual: string }[] }[];
+  for (const p of platforms) {
+    const smoke = p.checks.find((c) => c.name === 'smoke');
+    expect(smoke).toEqual(expect.objectContaining({ ok: true }));
+    expect(smoke!.actual).toContain(p.platform);
+  }
+  const bad = runAction({ ...common, context: 'examples/go-cross', tags: `${REGISTRY}/e2e/smoke:${tag}-layout`, 'smoke-test': '--version', 'smoke-test-expect': '^v9' });
+  expect(bad.main.code).not.toBe(0);
+  expect(bad.main.stdout).toMatch(/::error::verification failed for linux\/amd64, linux\/arm64: smoke: expected output matching \/\^v9\//);
+  expect(docker(['image', 'ls', '--format', '{{.Repository}}'])).not.toContain('multiarch-smoke/');
+}, 900_000);

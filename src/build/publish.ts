@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execOk } from '../exec.js';
 import { RegistryClient } from '../registry/client.js';
 import { resolveCredentials } from '../registry/credentials.js';
 import { OciLayout } from '../registry/layout.js';
@@ -81,13 +82,33 @@ export async function writeMergedLayout(legs: BuiltLeg[], index: MergedIndex, ou
 }
 
 export async function tagLayout(layout: OciLayout, index: MergedIndex, tags: string[]): Promise<void> {
-  await layout.writeIndex(layoutIndex(index, tags.map((t) => parseReference(t).tag ?? 'latest')));
+  await layout.writeIndex(layoutIndex(index, tags));
 }
 
-function layoutIndex(index: MergedIndex, names: string[]): ImageIndex {
+/**
+ * One entry per tag: the short name OCI tools read (`ref.name`), and the full reference that
+ * containerd (and so `docker load`) names the image by.
+ */
+function layoutIndex(index: MergedIndex, tags: string[]): ImageIndex {
   const desc: Descriptor = { mediaType: MediaType.OciIndex, digest: index.digest, size: index.size };
-  const manifests = names.length ? [...new Set(names)].map((n) => ({ ...desc, annotations: { 'org.opencontainers.image.ref.name': n } })) : [desc];
+  const manifests = tags.length
+    ? [...new Set(tags)].map((t) => {
+        const ref = parseReference(t);
+        const full = `${ref.registry}/${ref.repository}:${ref.tag ?? 'latest'}`;
+        return { ...desc, annotations: { 'org.opencontainers.image.ref.name': ref.tag ?? 'latest', 'io.containerd.image.name': full } };
+      })
+    : [desc];
   return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };
+}
+
+/** `load: true`: the verified, tagged layout goes into Docker's image store (containerd store keeps every platform). */
+export async function loadLayout(layoutDir: string, tarFile: string): Promise<void> {
+  await execOk('tar', ['-cf', tarFile, '-C', layoutDir, '.']);
+  try {
+    await execOk('docker', ['load', '-i', tarFile]);
+  } finally {
+    fs.rmSync(tarFile, { force: true });
+  }
 }
 
 /** Hard links where the filesystem allows (legs live beside the output), copies otherwise. */

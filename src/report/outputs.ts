@@ -28,6 +28,7 @@ export function platformsJson(r: RunReport): unknown[] {
       strategy: p.strategy,
       digest: leg?.digest ?? null,
       built: leg?.ok ?? false,
+      startedAt: leg ? new Date(leg.startedAt).toISOString() : null,
       durationMs: leg?.durationMs ?? null,
       compressedSize: leg?.compressedSize ?? null,
       verified: v ? v.ok : null,

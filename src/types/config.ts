@@ -50,6 +50,8 @@ export interface Config {
   driver: DriverMode;
   verify: VerifyMode;
   summary: boolean;
+  /** Smoke test per platform, when the `smoke-test` input is set. */
+  smoke?: { args: string[]; expect?: RegExp; timeoutSeconds: number };
   crossCompile: CrossCompileMode;
   /** Where the merged OCI layout goes when not pushing. */
   outDir: string;
