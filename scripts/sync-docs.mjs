@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import { INPUTS } from '../src/input-spec.ts';
 
 const q = (s) => JSON.stringify(s);
+/** A multi-line default shows one code span per line, so the table row stays one line. */
+const formatDefault = (d) => (d === undefined ? '' : d.split('\n').map((l) => `\`${l}\``).join('<br>'));
 const action = fs.readFileSync('action.yml', 'utf8');
 let inputs = 'inputs:\n';
 for (const i of INPUTS) {
@@ -15,7 +17,7 @@ fs.writeFileSync('action.yml', updated);
 
 const outputs = [...updated.matchAll(/^  ([a-z-]+):\n    description: (.*)$/gm)].filter((m) => updated.indexOf(m[0]) > updated.indexOf('\noutputs:'));
 let table = '| Input | Default | Description |\n| --- | --- | --- |\n';
-for (const i of INPUTS) table += `| \`${i.name}\` | ${i.default === undefined ? '' : `\`${i.default}\``} | ${i.description.replace(/\|/g, '\\|')} |\n`;
+for (const i of INPUTS) table += `| \`${i.name}\` | ${formatDefault(i.default)} | ${i.description.replace(/\|/g, '\\|')} |\n`;
 table += '\n| Output | Description |\n| --- | --- |\n';
 for (const m of outputs) table += `| \`${m[1]}\` | ${m[2].replace(/^"|"$/g, '')} |\n`;
 const readme = fs.readFileSync('README.md', 'utf8');

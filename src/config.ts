@@ -146,6 +146,11 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     verify: oneOf('verify', ['strict', 'warn', 'off'] as const),
     summary,
     smoke,
+    mode: oneOf('mode', ['all', 'plan', 'leg', 'merge'] as const),
+    runners: resolveRunners(list('runners')),
+    nodes: [],
+    cacheScopePrefix: text('cache-scope-prefix'),
+    cacheMounts: list('cache-mounts'),
     crossCompile: oneOf('cross-compile', ['auto', 'off'] as const),
     outDir,
     tempDir: env.tempDir || os.tmpdir(),
@@ -173,6 +178,20 @@ function resolveSmoke(command: string, expect: string): Config['smoke'] {
     }
   }
   return { args, expect: re, timeoutSeconds: 120 };
+}
+
+function resolveRunners(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const i = item.indexOf('=');
+    if (i <= 0 || i === item.length - 1) throw new InputError('runners', `"${item}" is malformed (expected platform=runner-label, e.g. linux/arm64=ubuntu-24.04-arm)`);
+    try {
+      out[normalizePlatform(item.slice(0, i))] = item.slice(i + 1).trim();
+    } catch (err) {
+      throw new InputError('runners', (err as Error).message);
+    }
+  }
+  return out;
 }
 
 function resolvePlatforms(items: string[]): string[] {

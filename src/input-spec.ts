@@ -51,6 +51,11 @@ export const INPUTS: InputSpec[] = [
   { name: 'verify', description: 'Per-platform checks before tags move: `strict` fails on any failed check, `warn` tags anyway, `off` skips them.', default: 'strict' },
   { name: 'smoke-test', description: 'Arguments to run each platform\'s image with (`docker run --platform P IMAGE ARGS`, under QEMU where needed) before tags move, e.g. `--version`.' },
   { name: 'smoke-test-expect', description: 'A regular expression the smoke test\'s output must match.' },
+  { name: 'mode', description: 'What this step does: `all` (plan, build every leg, merge, verify, tag), `plan` (output the leg matrix), `leg` (build one platform and push it by digest) or `merge` (gather every leg, verify, tag).', default: 'all' },
+  { name: 'runners', description: 'Native runner per platform for the `plan` mode matrix, one `platform=runner-label` per line; other platforms fall back to the default runner.', default: 'linux/amd64=ubuntu-24.04\nlinux/arm64=ubuntu-24.04-arm', list: 'lines' },
+  { name: 'nodes', description: 'Native BuildKit nodes appended to the builder: a YAML list of `{name, endpoint, platforms, driver, driver-opts}`. Their platforms build natively.' },
+  { name: 'cache-scope-prefix', description: 'Prefix for the per-platform `type=gha` cache scopes.' },
+  { name: 'cache-mounts', description: 'RUN --mount=type=cache targets kept across runs with the Actions cache, one `id=…,target=…` (or a bare target path) per line.', list: 'lines' },
   { name: 'summary', description: 'Write the per-platform report to the job summary.', default: 'true' },
   { name: 'cross-compile', description: 'Rewrite emulated Go/JVM compiles to run on the build platform when it is safe: `auto` or `off`.', default: 'auto' }
 ];

@@ -47,7 +47,8 @@ export async function makePlan(config: Config, nativePlatforms: string[], runDir
     buildArgs: buildArgRecord(config.buildArgs),
     nativePlatforms,
     crossCompile: config.crossCompile,
-    image: config.imageName
+    image: config.imageName,
+    cacheScopePrefix: config.cacheScopePrefix || undefined
   });
   if (plan.rewrittenText !== undefined) {
     // The user's Dockerfile is never touched; legs build from a rewritten copy.

@@ -7,7 +7,7 @@ const base: Config = {
   buildArgs: [], buildContexts: [], secrets: [], ssh: [], push: false, load: false, outputs: [], cacheFrom: [], cacheTo: [],
   noCache: false, noCacheFilters: [], pull: false, addHosts: [], ulimit: [], attests: [], allow: [], qemu: 'auto',
   qemuImage: 'tonistiigi/binfmt:qemu-v10.2.3-68', driver: 'auto', verify: 'strict', summary: true, crossCompile: 'auto',
-  outDir: '/out', tempDir: '/tmp', imageName: 'app'
+  outDir: '/out', tempDir: '/tmp', imageName: 'app', mode: 'all', runners: {}, nodes: [], cacheScopePrefix: '', cacheMounts: []
 };
 const arm64: PlatformPlan = { platform: 'linux/arm64', strategy: 'cross', language: 'go', emulatedSteps: [], rewrite: null, reasons: [], cacheScope: 'app-linux-arm64' };
 const head = ['buildx', 'build', '--builder', 'b', '--platform', 'linux/arm64', '--file', '/df', '--output', 'type=oci,tar=false,dest=/legs/arm64', '--metadata-file', '/legs/arm64.json'];

@@ -5,6 +5,17 @@ export type SecretSpec =
   | { id: string; kind: 'file'; path: string }
   | { id: string; kind: 'env'; env: string };
 
+export type Mode = 'all' | 'plan' | 'leg' | 'merge';
+
+/** A native BuildKit node to append to the builder (the `nodes` input). */
+export interface NodeSpec {
+  name: string;
+  endpoint?: string;
+  platforms: string[];
+  driver: string;
+  driverOpts: string[];
+}
+
 export type QemuMode = 'auto' | 'always' | 'never';
 export type DriverMode = 'auto' | 'docker' | 'docker-container';
 export type VerifyMode = 'strict' | 'warn' | 'off';
@@ -50,6 +61,13 @@ export interface Config {
   driver: DriverMode;
   verify: VerifyMode;
   summary: boolean;
+  mode: Mode;
+  /** platform → runner label, for the plan mode's matrix. */
+  runners: Record<string, string>;
+  nodes: NodeSpec[];
+  cacheScopePrefix: string;
+  /** Raw cache-mounts entries; parsed by the cache-mount module. */
+  cacheMounts: string[];
   /** Smoke test per platform, when the `smoke-test` input is set. */
   smoke?: { args: string[]; expect?: RegExp; timeoutSeconds: number };
   crossCompile: CrossCompileMode;
