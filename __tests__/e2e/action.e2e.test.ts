@@ -16,14 +16,14 @@ const common = { network: 'host', 'build-contexts': BASE_CONTEXTS, platforms: 'l
 describe('push two platforms of the Go example', () => {
   const repo = 'e2e/hello';
   const tag = uniqueTag('ok');
-  let run: ReturnType<typeof runAction>;
+  let run: Awaited<ReturnType<typeof runAction>>;
   let decoy: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // A builder the action did not create: post must leave it alone.
     decoy = uniqueTag('decoy');
     docker(['buildx', 'create', '--name', decoy, '--driver', 'docker-container']);
-    run = runAction({ ...common, context: 'examples/go-cross', push: 'true', tags: `${REGISTRY}/${repo}:${tag}` });
+    run = await runAction({ ...common, context: 'examples/go-cross', push: 'true', tags: `${REGISTRY}/${repo}:${tag}` });
   }, 900_000);
   afterAll(() => {
     docker(['buildx', 'rm', decoy]);
@@ -78,13 +78,13 @@ describe('push two platforms of the Go example', () => {
   });
 });
 
-test('a builder main creates is removed by post, even after main failed', () => {
+test('a builder main creates is removed by post, even after main failed', async () => {
   // docker-container needs the moby/buildkit image, which cannot be pulled here: main creates the
   // builder, fails to boot it, and post must still remove it.
   const decoy = uniqueTag('keep');
   docker(['buildx', 'create', '--name', decoy, '--driver', 'docker-container']);
   try {
-    const run = runAction({ ...common, context: 'examples/go-cross', driver: 'docker-container', platforms: 'linux/amd64' });
+    const run = await runAction({ ...common, context: 'examples/go-cross', driver: 'docker-container', platforms: 'linux/amd64' });
     expect(run.main.code).not.toBe(0);
     const created = JSON.parse(run.main.state.builders ?? '[]') as string[];
     expect(created).toHaveLength(1);
@@ -103,7 +103,7 @@ test('a Dockerfile that fails to build: clear error, a summary, and no tag moved
   const ctx = fs.mkdtempSync(path.join(process.cwd(), '.tmp-broken-'));
   try {
     fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox:1.35\nRUN echo about to fail && exit 3\n');
-    const run = runAction({ ...common, context: path.relative(process.cwd(), ctx), push: 'true', tags: `${REGISTRY}/e2e/broken:${tag}` });
+    const run = await runAction({ ...common, context: path.relative(process.cwd(), ctx), push: 'true', tags: `${REGISTRY}/e2e/broken:${tag}` });
     expect(run.main.code).not.toBe(0);
     expect(run.main.stdout).toMatch(/::error::leg linux\/(amd64|arm64)(, linux\/arm64)? failed: /);
     expect(run.main.summary).toContain('Failed');
@@ -115,8 +115,8 @@ test('a Dockerfile that fails to build: clear error, a summary, and no tag moved
   }
 }, 600_000);
 
-test('push with no tags fails on the input, starts no leg, and writes a summary', () => {
-  const run = runAction({ ...common, context: 'examples/go-cross', push: 'true' });
+test('push with no tags fails on the input, starts no leg, and writes a summary', async () => {
+  const run = await runAction({ ...common, context: 'examples/go-cross', push: 'true' });
   expect(run.main.code).not.toBe(0);
   const errors = run.main.stdout.split('\n').filter((l) => l.startsWith('::error'));
   expect(errors).toEqual(['::error::Input "tags": push is true but no tags are set (expected at least one image reference, e.g. ghcr.io/org/app:latest)']);
@@ -125,9 +125,9 @@ test('push with no tags fails on the input, starts no leg, and writes a summary'
   expect(run.post.code).toBe(0);
 });
 
-test('load: the verified image lands in the Docker image store with every platform', () => {
+test('load: the verified image lands in the Docker image store with every platform', async () => {
   const tag = `localhost:5000/e2e/loaded:${uniqueTag('l')}`;
-  const run = runAction({ ...common, context: 'examples/go-cross', load: 'true', tags: tag });
+  const run = await runAction({ ...common, context: 'examples/go-cross', load: 'true', tags: tag });
   expect(run.main.code).toBe(0);
   expect(run.main.stdout).toContain(`loaded into the Docker image store as ${tag}`);
   for (const [platform, arch] of [['linux/amd64', 'amd64'], ['linux/arm64', 'arm64']]) {
@@ -139,7 +139,7 @@ test('load: the verified image lands in the Docker image store with every platfo
 
 test('smoke test: each platform runs before tags move; a mismatch fails and moves nothing', async () => {
   const tag = uniqueTag('smoke');
-  const ok = runAction({ ...common, context: 'examples/go-cross', push: 'true', tags: `${REGISTRY}/e2e/smoke:${tag}`, 'smoke-test': '--version', 'smoke-test-expect': 'hello dev \\(go1\\.19' });
+  const ok = await runAction({ ...common, context: 'examples/go-cross', push: 'true', tags: `${REGISTRY}/e2e/smoke:${tag}`, 'smoke-test': '--version', 'smoke-test-expect': 'hello dev \\(go1\\.19' });
   expect(ok.main.code).toBe(0);
   const platforms = JSON.parse(ok.main.outputs.platforms!) as { platform: string; checks: { name: string; ok: boolean; actual: string }[] }[];
   for (const p of platforms) {
@@ -147,7 +147,7 @@ test('smoke test: each platform runs before tags move; a mismatch fails and move
     expect(smoke).toEqual(expect.objectContaining({ ok: true }));
     expect(smoke!.actual).toContain(p.platform);
   }
-  const bad = runAction({ ...common, context: 'examples/go-cross', tags: `${REGISTRY}/e2e/smoke:${tag}-layout`, 'smoke-test': '--version', 'smoke-test-expect': '^v9' });
+  const bad = await runAction({ ...common, context: 'examples/go-cross', tags: `${REGISTRY}/e2e/smoke:${tag}-layout`, 'smoke-test': '--version', 'smoke-test-expect': '^v9' });
   expect(bad.main.code).not.toBe(0);
   expect(bad.main.stdout).toMatch(/::error::verification failed for linux\/amd64, linux\/arm64: smoke: expected output matching \/\^v9\//);
   expect(docker(['image', 'ls', '--format', '{{.Repository}}'])).not.toContain('multiarch-smoke/');

@@ -3,7 +3,7 @@
  * GITHUB_OUTPUT, GITHUB_STATE, GITHUB_STEP_SUMMARY and RUNNER_TEMP for main; then STATE_* from
  * the state file for post. Talks only to the local stack on loopback.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -81,31 +81,35 @@ function baseEnv(extra: Record<string, string>): Record<string, string> {
   return { ...env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: ROOT, GITHUB_RUN_ID: String(process.pid), ...extra };
 }
 
-function runStep(env: Record<string, string>, files: { output: string; state: string; summary: string }): StepResult {
-  const res = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'index.js')], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 900_000 });
+/**
+ * Async on purpose: a test may serve HTTP from its own process (a token service, a stand-in
+ * API), and a synchronous spawn would block the event loop that must answer the action.
+ */
+async function runStep(env: Record<string, string>, files: { output: string; state: string; summary: string }): Promise<StepResult> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'index.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 900_000);
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  clearTimeout(timer);
   const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
-  return {
-    code: res.status ?? -1,
-    stdout: res.stdout,
-    stderr: res.stderr,
-    outputs: parseFileCommands(read(files.output)),
-    state: parseFileCommands(read(files.state)),
-    summary: read(files.summary)
-  };
+  return { code, stdout, stderr, outputs: parseFileCommands(read(files.output)), state: parseFileCommands(read(files.state)), summary: read(files.summary) };
 }
 
 /** main, then post with the state main saved, as the runner sequences them. */
-export function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): ActionRun {
+export async function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<ActionRun> {
   const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'));
   const files = { output: path.join(runnerTemp, 'output.txt'), state: path.join(runnerTemp, 'state.txt'), summary: path.join(runnerTemp, 'summary.md') };
   for (const f of Object.values(files)) fs.writeFileSync(f, '');
   const common = { RUNNER_TEMP: runnerTemp, GITHUB_OUTPUT: files.output, GITHUB_STATE: files.state, GITHUB_STEP_SUMMARY: files.summary, ...extraEnv };
-  const main = runStep(baseEnv({ ...inputEnv(inputs), ...common }), files);
+  const main = await runStep(baseEnv({ ...inputEnv(inputs), ...common }), files);
   const stateEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(main.state)) stateEnv[`STATE_${k}`] = v;
   const postFiles = { ...files, output: path.join(runnerTemp, 'post-output.txt'), state: path.join(runnerTemp, 'post-state.txt') };
   for (const f of [postFiles.output, postFiles.state]) fs.writeFileSync(f, '');
-  const post = runStep(baseEnv({ ...inputEnv(inputs), ...common, ...stateEnv, GITHUB_OUTPUT: postFiles.output, GITHUB_STATE: postFiles.state }), postFiles);
+  const post = await runStep(baseEnv({ ...inputEnv(inputs), ...common, ...stateEnv, GITHUB_OUTPUT: postFiles.output, GITHUB_STATE: postFiles.state }), postFiles);
   return { main, post, runnerTemp };
 }
 

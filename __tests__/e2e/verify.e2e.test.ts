@@ -31,7 +31,7 @@ describe('a hardcoded GOARCH=amd64 in the arm64 leg', () => {
   let previous: string;
 
   beforeAll(async () => {
-    const good = runAction({ ...common, context: 'examples/go-cross', tags: `${REGISTRY}/${repo}:${tag}` });
+    const good = await runAction({ ...common, context: 'examples/go-cross', tags: `${REGISTRY}/${repo}:${tag}` });
     expect(good.main.code).toBe(0);
     previous = (await registryManifest(repo, tag))!.digest;
     broken = brokenContext();
@@ -39,7 +39,7 @@ describe('a hardcoded GOARCH=amd64 in the arm64 leg', () => {
   afterAll(() => fs.rmSync(broken, { recursive: true, force: true }));
 
   test('strict: the step fails on the exact check and the tag keeps its previous digest', async () => {
-    const run = runAction({ ...common, context: path.relative(process.cwd(), broken), tags: `${REGISTRY}/${repo}:${tag}` });
+    const run = await runAction({ ...common, context: path.relative(process.cwd(), broken), tags: `${REGISTRY}/${repo}:${tag}` });
     expect(run.main.code).not.toBe(0);
     const error = run.main.stdout.split('\n').find((l) => l.startsWith('::error::'));
     expect(error).toMatch(/verification failed for linux\/arm64: entrypoint-arch: expected arm64 \(ELF64 LE, AArch64\), got amd64 \(ELF64 LE, x86-64\); no tag moved/);
@@ -51,7 +51,7 @@ describe('a hardcoded GOARCH=amd64 in the arm64 leg', () => {
   }, 600_000);
 
   test('warn: tags move anyway, and the run says so loudly', async () => {
-    const run = runAction({ ...common, context: path.relative(process.cwd(), broken), tags: `${REGISTRY}/${repo}:${tag}`, verify: 'warn' });
+    const run = await runAction({ ...common, context: path.relative(process.cwd(), broken), tags: `${REGISTRY}/${repo}:${tag}`, verify: 'warn' });
     expect(run.main.code).toBe(0);
     expect(run.main.stdout).toMatch(/::warning::verification failed but verify is "warn": tags moved anyway/);
     const now = (await registryManifest(repo, tag))!.digest;
@@ -63,7 +63,7 @@ describe('a hardcoded GOARCH=amd64 in the arm64 leg', () => {
 test('the emulated Go example under cross-compile: auto builds arm64 as cross, and the binary runs', async () => {
   const tag = uniqueTag('rewrite');
   // no-cache: the RUN must really execute, so the log shows where it ran.
-  const run = runAction({ ...common, context: 'examples/go-emulated', tags: `${REGISTRY}/${repo}:${tag}`, 'no-cache': 'true' });
+  const run = await runAction({ ...common, context: 'examples/go-emulated', tags: `${REGISTRY}/${repo}:${tag}`, 'no-cache': 'true' });
   expect(run.main.code).toBe(0);
   const plan = JSON.parse(run.main.outputs.plan!);
   const arm64 = plan.platforms.find((p: any) => p.platform === 'linux/arm64');
