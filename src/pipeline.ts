@@ -50,6 +50,12 @@ export async function makePlan(config: Config, nativePlatforms: string[], runDir
     image: config.imageName,
     cacheScopePrefix: config.cacheScopePrefix || undefined
   });
+  // Annotations and the plan JSON name the Dockerfile relative to the workspace (the cwd on a
+  // runner), which is what GitHub needs to put a warning on the right line of the right file.
+  for (const w of plan.warnings) {
+    const rel = path.relative(process.cwd(), w.file);
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) w.file = rel;
+  }
   if (plan.rewrittenText !== undefined) {
     // The user's Dockerfile is never touched; legs build from a rewritten copy.
     fs.mkdirSync(runDir, { recursive: true });

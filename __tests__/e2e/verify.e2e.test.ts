@@ -79,3 +79,16 @@ test('the emulated Go example under cross-compile: auto builds arm64 as cross, a
   const out = execFileSync('docker', ['run', '--rm', '--network', 'host', '--pull', 'always', '--platform', 'linux/arm64', `${REGISTRY}/${repo}:${tag}`], { encoding: 'utf8' });
   expect(out).toContain('hello from linux/arm64');
 }, 600_000);
+
+test('cross-compile: off builds arm64 under QEMU, verifies it, and annotates the exact Dockerfile line', async () => {
+  const tag = uniqueTag('emulated');
+  const run = await runAction({ ...common, context: 'examples/go-emulated', tags: `${REGISTRY}/${repo}:${tag}`, 'cross-compile': 'off' });
+  expect(run.main.code).toBe(0);
+  const plan = JSON.parse(run.main.outputs.plan!);
+  expect(plan.platforms.map((p: any) => [p.platform, p.strategy])).toEqual([['linux/amd64', 'native'], ['linux/arm64', 'emulated']]);
+  expect(plan.qemu).toEqual(['linux/arm64']);
+  const line = fs.readFileSync('examples/go-emulated/Dockerfile', 'utf8').split('\n').findIndex((l) => l.startsWith('RUN go build')) + 1;
+  expect(run.main.stdout).toMatch(new RegExp(`::warning file=examples/go-emulated/Dockerfile,line=${line}::RUN go build`));
+  const platforms = JSON.parse(run.main.outputs.platforms!);
+  expect(platforms.every((p: any) => p.verified)).toBe(true);
+}, 600_000);
