@@ -36,7 +36,7 @@ function archCheck(trace: ProgramTrace, platform: string): Check {
   }
   notes.push(`${trace.steps.map(describeStep).join(' → ') || `${trace.choice.program} (not found)`}.`);
   for (const p of trace.problems) notes.push(p.message);
-  for (const { step, match } of bad) notes.push(`${step.file.path}: ${match.detail}. ${fixHint(step)}`);
+  for (const { step, match } of bad) notes.push(`${step.file.path}: ${match.detail}. ${fixHint(step, platform)}`);
   for (const { step, match } of matches) if (match.ok && match.detail) notes.push(`${step.file.path}: ${match.detail}.`);
   if (elfSteps.length === 0 && trace.problems.length === 0) notes.push('No ELF binary was reached, so nothing was compared.');
 
@@ -112,9 +112,16 @@ function describeStep(step: TraceStep, _index: number, steps: TraceStep[]): stri
   return step === steps[0] && /^(Entrypoint|Cmd)\[0\]$/.test(step.role) ? text : `${step.role}: ${text}`;
 }
 
-function fixHint(step: TraceStep): string {
+function fixHint(step: TraceStep, platform: string): string {
+  // Right architecture, too new an ARM version: matchesPlatform's detail already names the fix.
+  if (step.elf?.arch === platform.split('/')[1]) {
+    return 'Take the version from $TARGETVARIANT rather than hardcoding it (Go: GOARM=${TARGETVARIANT#v}).';
+  }
   if (step.role.startsWith('#!') || step.role.includes('run by env')) {
-    return `This interpreter comes from the image's base; check that the FROM image is built for the target platform (FROM --platform=$TARGETPLATFORM, or no --platform at all).`;
+    return (
+      `This interpreter must be built for the target platform too: if it comes from the base image, check that the FROM image is built for the target platform ` +
+      `(FROM --platform=$TARGETPLATFORM, or no --platform at all); if it is copied or downloaded in, build it or pick its URL by $TARGETARCH.`
+    );
   }
   return (
     `Build this binary for the target platform: cross-compile in a FROM --platform=$BUILDPLATFORM stage with the target from $TARGETOS/$TARGETARCH ` +

@@ -29,6 +29,11 @@ export interface ArmInfo {
   variant?: string;
   /** Whether Tag_CPU_arch could be read, and if not, why. */
   attributes: 'read' | 'absent' | 'beyond-buffer' | 'invalid';
+  /**
+   * GOARM from a Go binary's build info (`.go.buildinfo`, Go 1.18+), read when no Tag_CPU_arch
+   * was: Go's own linker writes no `.ARM.attributes`, so for Go this is the v5/v6/v7 answer.
+   */
+  goArm?: number;
 }
 
 /** What an ELF header says about a binary. */
@@ -145,7 +150,10 @@ export function parseElf(buf: Buffer): ElfInfo {
     linkage: 'static'
   };
   readProgramHeaders(r, info, phoff, phentsize, phnum);
-  if (machine === EM_ARM && bits === 32) info.arm = readArm(r, flags, shoff, shentsize, shnum);
+  if (machine === EM_ARM && bits === 32) {
+    info.arm = readArm(r, flags, shoff, shentsize, shnum);
+    if (info.arm.cpuArch === undefined) readGoArm(r, info.arm, shoff, shentsize, shnum, r.u16(at + 8));
+  }
   return info;
 }
 
@@ -157,6 +165,7 @@ export function describeElf(elf: ElfInfo): string {
     if (elf.arm.variant) label += `/${elf.arm.variant}`;
     extra.push(`${elf.arm.eabi ? `EABI${elf.arm.eabi}` : 'legacy ABI'}${elf.arm.floatAbi === 'unspecified' ? '' : ` ${elf.arm.floatAbi}-float`}`);
     if (elf.arm.cpuArchName && `v${cpuArchLevel(elf.arm.cpuArch ?? -1)}` !== elf.arm.cpuArchName) extra.push(`ARM${elf.arm.cpuArchName}`);
+    if (elf.arm.goArm !== undefined) extra.push(`GOARM=${elf.arm.goArm}`);
   }
   return `${label} (ELF${elf.bits} ${elf.endian}, ${[elf.machineName, ...extra].join(', ')})`;
 }
@@ -202,7 +211,8 @@ function matchArmVersion(elf: ElfInfo, p: PlatformSpec, expected: string, actual
   const arm = elf.arm;
   if (!p.variant) return { ok: true, expected, actual };
   const wanted = Number(p.variant.slice(1));
-  const level = arm?.cpuArch === undefined ? undefined : cpuArchLevel(arm.cpuArch);
+  const level = arm?.cpuArch === undefined ? arm?.goArm : cpuArchLevel(arm.cpuArch);
+  const recorded = arm?.cpuArch === undefined ? `Go build info: GOARM=${arm?.goArm}` : `Tag_CPU_arch ${arm.cpuArchName}`;
   if (level === undefined) {
     const why = {
       read: `an unknown Tag_CPU_arch ${arm?.cpuArch}`,
@@ -218,7 +228,7 @@ function matchArmVersion(elf: ElfInfo, p: PlatformSpec, expected: string, actual
       expected,
       actual,
       detail:
-        `needs ARMv${level} (Tag_CPU_arch ${arm?.cpuArchName}), but linux/arm/${p.variant} promises only ARMv${wanted} CPUs: ` +
+        `needs ARMv${level} (${recorded}), but linux/arm/${p.variant} promises only ARMv${wanted} CPUs: ` +
         `it dies with "illegal instruction" there. Build it for ARMv${wanted} (Go: GOARM=${wanted}; gcc/clang: -march=armv${wanted}…${RUST_ARM[wanted] ? `; Rust: --target ${RUST_ARM[wanted]}` : ''})`
     };
   }
@@ -302,6 +312,53 @@ function findArmAttributes(r: FieldReader, shoff: number, entsize: number, count
     return r.fits(offset, size) ? r.buf.subarray(offset, offset + size) : 'beyond-buffer';
   }
   return 'absent';
+}
+
+const GO_BUILDINFO_MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
+
+/**
+ * GOARM from the `.go.buildinfo` section of a Go 1.18+ binary: a 32-byte header (magic, pointer
+ * size, flags; flag 2 = strings inline), then the Go version and the module info as uvarint-
+ * prefixed strings; the module info has `build\tGOARM=7` lines. Anything unexpected leaves
+ * goArm unset (the version then reads as unknown, as before).
+ */
+function readGoArm(r: FieldReader, arm: ArmInfo, shoff: number, entsize: number, count: number, shstrndx: number): void {
+  try {
+    if (shoff === 0 || count === 0 || entsize < 40 || shstrndx >= count || !r.fits(shoff, entsize * count)) return;
+    const strtab = shoff + shstrndx * entsize;
+    const namesAt = r.u32(strtab + 16);
+    const namesSize = r.u32(strtab + 20);
+    if (!r.fits(namesAt, namesSize)) return;
+    for (let i = 0; i < count; i++) {
+      const at = shoff + i * entsize;
+      const name = r.u32(at);
+      if (name >= namesSize || r.buf.toString('latin1', namesAt + name, namesAt + name + 14) !== '.go.buildinfo\0') continue;
+      const offset = r.u32(at + 16);
+      const size = r.u32(at + 20);
+      if (size < 32 || !r.fits(offset, size)) return;
+      const section = r.buf.subarray(offset, offset + size);
+      if (!section.subarray(0, 14).equals(GO_BUILDINFO_MAGIC) || ((section[15] as number) & 2) === 0) return;
+      let pos = 32;
+      const str = (): string | undefined => {
+        let length = 0;
+        for (let shift = 0; pos < section.length && shift < 35; shift += 7) {
+          const byte = section[pos++] as number;
+          length += (byte & 0x7f) * 2 ** shift;
+          if ((byte & 0x80) === 0) return pos + length <= section.length ? section.toString('latin1', pos, (pos += length)) : undefined;
+        }
+        return undefined;
+      };
+      if (str() === undefined) return;
+      const goarm = /^build\tGOARM=([5-7])\b/m.exec(str() ?? '');
+      if (goarm) {
+        arm.goArm = Number(goarm[1]);
+        arm.variant = `v${arm.goArm}`;
+      }
+      return;
+    }
+  } catch {
+    // A malformed section header table: the version stays unknown.
+  }
 }
 
 /** Bounds-checked field reads in the file's byte order. */
