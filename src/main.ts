@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { InputError, resolveConfig } from './config.js';
+import { ArtifactHandoff } from './modes/artifact-handoff.js';
 import { runPipeline, type Io } from './pipeline.js';
 import { removeBuilder } from './setup/buildx-cleanup.js';
 import { renderMarkdown } from './report/render.js';
@@ -50,16 +51,22 @@ async function main(): Promise<void> {
       core.saveState(STATE_BUILDERS, JSON.stringify(created));
     }
   };
-  const report = await runPipeline(config, io, { runId });
+  // Leg and merge jobs hand leg records over as artifacts of the workflow run.
+  const runDir = path.join(tempDir, `multiarch-${runId}`);
+  const handoff = config.mode === 'leg' || config.mode === 'merge' ? new ArtifactHandoff({ image: config.tags[0]!, dir: path.join(runDir, 'handoff') }) : undefined;
+  const report = await runPipeline(config, io, { runId, handoff, attempt: Number(process.env.GITHUB_RUN_ATTEMPT) || 1 });
   for (const [k, v] of Object.entries(resolveOutputs(report))) core.setOutput(k, v);
   if (config.summary) await writeSummary(report);
-  // Never throws: at worst a warning, or a notice on a fork's read-only token.
-  await publishPrCheck(report, {
-    token: config.githubToken,
-    context: github.context,
-    markdown: renderMarkdown(report),
-    log: { info: (m) => core.info(m), warning: (m) => core.warning(m), notice: (m) => core.notice(m) }
-  });
+  // Never throws: at worst a warning, or a notice on a fork's read-only token. Plan and leg jobs
+  // are parts of one build: only the step that tags (all, merge) reports it on the PR.
+  if (config.mode === 'all' || config.mode === 'merge') {
+    await publishPrCheck(report, {
+      token: config.githubToken,
+      context: github.context,
+      markdown: renderMarkdown(report),
+      log: { info: (m) => core.info(m), warning: (m) => core.warning(m), notice: (m) => core.notice(m) }
+    });
+  }
   if (report.error) core.setFailed(report.error);
 }
 

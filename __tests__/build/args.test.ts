@@ -7,7 +7,7 @@ const base: Config = {
   buildArgs: [], buildContexts: [], secrets: [], ssh: [], push: false, load: false, outputs: [], cacheFrom: [], cacheTo: [],
   noCache: false, noCacheFilters: [], pull: false, addHosts: [], ulimit: [], attests: [], allow: [], qemu: 'auto',
   qemuImage: 'tonistiigi/binfmt:qemu-v10.2.3-68', driver: 'auto', verify: 'strict', summary: true, crossCompile: 'auto',
-  outDir: '/out', tempDir: '/tmp', imageName: 'app', mode: 'all', runners: {}, nodes: [], cacheScopePrefix: '', cacheMounts: []
+  outDir: '/out', tempDir: '/tmp', imageName: 'app', mode: 'all', runners: {}, defaultRunner: 'ubuntu-24.04', nodes: [], cacheScopePrefix: '', cacheMounts: []
 };
 const arm64: PlatformPlan = { platform: 'linux/arm64', strategy: 'cross', language: 'go', emulatedSteps: [], rewrite: null, reasons: [], cacheScope: 'app-linux-arm64' };
 const head = ['buildx', 'build', '--builder', 'b', '--platform', 'linux/arm64', '--file', '/df', '--output', 'type=oci,tar=false,dest=/legs/arm64', '--metadata-file', '/legs/arm64.json'];
@@ -26,7 +26,7 @@ test.each<[string, Partial<Config>, string[]]>([
   ['secret file and env', { secrets: [{ id: 'f', kind: 'file', path: '/s' }, { id: 'e', kind: 'env', env: 'TOKEN' }] }, ['--secret', 'id=f,src=/s', '--secret', 'id=e,env=TOKEN']],
   ['ssh', { ssh: ['default'] }, ['--ssh', 'default']],
   ['gha cache gets the platform scope', { cacheFrom: ['type=gha'], cacheTo: ['type=gha,mode=max'] }, ['--cache-from', 'type=gha,scope=app-linux-arm64', '--cache-to', 'type=gha,mode=max,scope=app-linux-arm64,ignore-error=true']],
-  ['registry cache untouched', { cacheFrom: ['type=registry,ref=r/c'] }, ['--cache-from', 'type=registry,ref=r/c']],
+  ['registry cache gets a per-platform tag', { cacheFrom: ['type=registry,ref=r/c'] }, ['--cache-from', 'type=registry,ref=r/c:linux-arm64']],
   ['no-cache, filters, pull', { noCache: true, noCacheFilters: ['build'], pull: true }, ['--no-cache', '--no-cache-filter', 'build', '--pull']],
   ['network and hosts', { network: 'host', addHosts: ['db:127.0.0.1'], shmSize: '1g', ulimit: ['nofile=1024:1024'] }, ['--network', 'host', '--add-host', 'db:127.0.0.1', '--shm-size', '1g', '--ulimit', 'nofile=1024:1024']],
   ['attestations', { provenance: 'mode=max', sbom: 'true', attests: ['type=sbom,generator=x'] }, ['--provenance', 'mode=max', '--sbom', 'true', '--attest', 'type=sbom,generator=x']],

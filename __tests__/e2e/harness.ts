@@ -145,3 +145,10 @@ export function uniqueTag(prefix: string): string {
 export function docker(args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
 }
+
+/** `os/arch[/variant]` of each platform manifest in an index body, attestation manifests left out. */
+export function indexPlatforms(index: { manifests: { platform?: { os: string; architecture: string; variant?: string }; annotations?: Record<string, string> }[] }): string[] {
+  return index.manifests
+    .filter((m) => m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')
+    .map((m) => [m.platform?.os, m.platform?.architecture, m.platform?.variant].filter(Boolean).join('/'));
+}

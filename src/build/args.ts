@@ -4,7 +4,7 @@
  */
 import type { Config } from '../types/config.js';
 import type { PlatformPlan } from '../types/plan.js';
-import { parseKeyValues } from '../config.js';
+import { resolveLegCacheSpec } from '../cache/scope.js';
 
 export interface LegArgsInput {
   config: Config;
@@ -37,8 +37,8 @@ export function buildLegArgs(input: LegArgsInput): string[] {
     else args.push('--secret', `id=${s.id},env=${s.env}`);
   }
   for (const s of c.ssh) args.push('--ssh', s);
-  for (const from of c.cacheFrom) args.push('--cache-from', resolveCacheSpec(from, platform.cacheScope, false));
-  for (const to of c.cacheTo) args.push('--cache-to', resolveCacheSpec(to, platform.cacheScope, true));
+  for (const from of c.cacheFrom) args.push('--cache-from', resolveCacheSpec(from, platform.cacheScope, false, platform.platform));
+  for (const to of c.cacheTo) args.push('--cache-to', resolveCacheSpec(to, platform.cacheScope, true, platform.platform));
   if (c.noCache) args.push('--no-cache');
   for (const f of c.noCacheFilters) args.push('--no-cache-filter', f);
   if (c.pull) args.push('--pull');
@@ -55,15 +55,11 @@ export function buildLegArgs(input: LegArgsInput): string[] {
 }
 
 /**
- * A `type=gha` cache with no scope gets the platform's own scope, so legs never overwrite each
- * other's cache (last writer wins otherwise). Exports default to ignore-error=true for gha, so
- * a cache service hiccup never fails a build.
+ * A cache spec made per platform, so legs never overwrite each other's cache (see
+ * src/cache/scope.ts): a `type=gha` cache with no scope gets the leg's scope, a `type=registry`
+ * ref whose tag does not name the platform gets it as a tag suffix (`R:T-linux-arm64`). Exports
+ * to gha default to ignore-error=true, so a cache service hiccup never fails a build.
  */
-export function resolveCacheSpec(spec: string, scope: string, isExport: boolean): string {
-  const kv = parseKeyValues(spec);
-  if (kv.type !== 'gha') return spec;
-  let out = spec;
-  if (kv.scope === undefined) out += `,scope=${scope}`;
-  if (isExport && kv['ignore-error'] === undefined) out += ',ignore-error=true';
-  return out;
+export function resolveCacheSpec(spec: string, scope: string, isExport: boolean, platform?: string): string {
+  return resolveLegCacheSpec(spec, { scope, platform }, isExport);
 }

@@ -41,6 +41,13 @@ export async function resolveDestinations(tags: string[], onSecret: (v: string) 
 
 /** Push every leg's manifests and the index by digest; no tag is written. */
 export async function pushByDigest(legs: BuiltLeg[], index: MergedIndex, dests: Destination[]): Promise<PushStats[]> {
+  const stats = await pushLegs(legs, dests);
+  await putIndex(index, dests);
+  return stats;
+}
+
+/** Push each leg's platform manifest and attestation manifests (and their blobs) by digest. */
+export async function pushLegs(legs: BuiltLeg[], dests: Destination[]): Promise<PushStats[]> {
   const stats: PushStats[] = [];
   const done: RepositoryTarget[] = [];
   for (const dest of dests) {
@@ -51,10 +58,14 @@ export async function pushByDigest(legs: BuiltLeg[], index: MergedIndex, dests: 
         stats.push(await pushImage(layout, desc, dest, { mountFrom: done }));
       }
     }
-    await dest.client.putManifest(dest.repo, index.digest, index.bytes, index.mediaType);
     done.push(dest);
   }
   return stats;
+}
+
+/** PUT the index by digest into every repository; each must already hold the manifests it lists. */
+export async function putIndex(index: MergedIndex, dests: Destination[]): Promise<void> {
+  for (const dest of dests) await dest.client.putManifest(dest.repo, index.digest, index.bytes, index.mediaType);
 }
 
 /** PUT the same index bytes under every tag, in every repository. */

@@ -14,8 +14,11 @@ export function resolveOutputs(r: RunReport): Record<string, string> {
       ...(r.layout ? { 'multiarch.layout': r.layout } : {})
     });
   }
+  // A leg's image is its one platform manifest, pushed by digest.
+  if (r.mode === 'leg' && r.legs[0]?.digest) out.digest = r.legs[0].digest;
   out.platforms = JSON.stringify(platformsJson(r));
   if (r.plan) out.plan = JSON.stringify(toPlanJson(r.plan));
+  if (r.matrix) out.matrix = JSON.stringify(r.matrix);
   return out;
 }
 

@@ -18,6 +18,7 @@ export function renderMarkdown(r: RunReport): string {
   }
   if (r.layout) out.push(`**OCI layout:** \`${esc(r.layout)}\``);
   if (r.tagged?.reason) out.push(`**Note:** ${esc(r.tagged.reason)}`);
+  if (r.matrix) out.push(`**Leg runners:** ${r.matrix.include.map((e) => `\`${e.platform}\` → ${esc(Array.isArray(e.runner) ? `[${e.runner.join(', ')}]` : e.runner)}`).join('; ')}`);
   out.push('');
   out.push('| Platform | Strategy | Digest | Compressed size | Build time | Checks |');
   out.push('| --- | --- | --- | --- | --- | --- |');

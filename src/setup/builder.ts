@@ -2,10 +2,12 @@
  * Pick the buildx builder: reuse the current one when it can build every platform, else create
  * one. What this run creates is recorded so post removes exactly that and nothing else.
  */
-import { execOk } from '../exec.js';
+import { parseBuildkitVersions, parseContainerdStore, parseEngineVersion, type CacheFacts } from '../cache/warnings.js';
+import { exec, execOk } from '../exec.js';
 import { normalizePlatform } from '../platform.js';
-import type { DriverMode } from '../types/config.js';
+import type { DriverMode, NodeSpec } from '../types/config.js';
 import { inspectBuilder, type BuilderInfo } from './buildx.js';
+import { createNodesBuilder } from './nodes.js';
 
 export interface ResolvedBuilder {
   name: string;
@@ -55,6 +57,12 @@ export interface BuilderRequest {
   runId: string;
   /** Called as soon as a builder exists, before anything else can fail, so post can remove it. */
   onCreated: (name: string) => void;
+  /** Native nodes (the `nodes` input): a builder is created for the run and they are appended to it. */
+  nodes?: NodeSpec[];
+  /** Every requested platform; with nodes, those no node runs go to a local node (see nodes.ts). */
+  targetPlatforms?: string[];
+  /** Platforms this engine runs natively. */
+  hostPlatforms?: string[];
 }
 
 export async function resolveBuilder(req: BuilderRequest): Promise<ResolvedBuilder> {
@@ -65,6 +73,17 @@ export async function resolveBuilder(req: BuilderRequest): Promise<ResolvedBuild
     platforms: builderPlatforms(info),
     nativePlatforms: nativePlatformsOf(info)
   });
+  if (req.nodes?.length) {
+    // config.ts rejects `builder` and `driver: docker` beside nodes, so this never touches a builder the user owns.
+    const info = await createNodesBuilder({
+      name: `multiarch-${req.runId}`,
+      nodes: req.nodes,
+      platforms: req.targetPlatforms ?? req.platforms,
+      hostPlatforms: req.hostPlatforms ?? [],
+      onCreated: req.onCreated
+    });
+    return describe(info, true);
+  }
   if (req.builder) {
     const info = await inspectBuilder(req.builder);
     if (!info) throw new Error(`Input "builder": no buildx builder named "${req.builder}" (expected the name of an existing builder, see docker buildx ls)`);
@@ -83,3 +102,19 @@ export async function resolveBuilder(req: BuilderRequest): Promise<ResolvedBuild
   return describe(info, true);
 }
 
+
+/**
+ * What the cache warnings need to know about a builder: its nodes' BuildKit versions and, for the
+ * docker driver, the engine's version and whether the containerd image store is on. Never throws:
+ * a fact that cannot be read is left out, and the warnings stay quiet about it.
+ */
+export async function probeCacheFacts(builder: string, driver: string): Promise<Pick<CacheFacts, 'buildkitVersions' | 'dockerVersion' | 'containerdStore'>> {
+  const inspect = await exec('docker', ['buildx', 'inspect', builder]);
+  const buildkitVersions = inspect.code === 0 ? parseBuildkitVersions(inspect.stdout) : [];
+  if (driver !== 'docker') return { buildkitVersions };
+  const version = await exec('docker', ['version', '--format', '{{.Server.Version}}']);
+  const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
+  const dockerVersion = version.code === 0 ? parseEngineVersion(version.stdout) : undefined;
+  const containerdStore = info.code === 0 ? parseContainerdStore(info.stdout) : undefined;
+  return { buildkitVersions, ...(dockerVersion ? { dockerVersion } : {}), ...(containerdStore !== undefined ? { containerdStore } : {}) };
+}

@@ -62,8 +62,10 @@ export interface Config {
   verify: VerifyMode;
   summary: boolean;
   mode: Mode;
-  /** platform → runner label, for the plan mode's matrix. */
+  /** platform → runner (a label, or a JSON array of labels), for the plan mode's matrix. */
   runners: Record<string, string>;
+  /** Runner for platforms with no entry in `runners` (a label, or a JSON array of labels). */
+  defaultRunner: string;
   nodes: NodeSpec[];
   cacheScopePrefix: string;
   /** Raw cache-mounts entries; parsed by the cache-mount module. */

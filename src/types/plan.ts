@@ -2,6 +2,8 @@
  * The typed plan that flows one way through the pipeline. Each stage widens the previous type
  * instead of mutating it, so the report can explain every decision.
  */
+import type { Mode } from './config.js';
+import type { Matrix } from './matrix.js';
 import type { Descriptor } from './oci.js';
 
 export type Strategy = 'native' | 'cross' | 'emulated';
@@ -132,6 +134,8 @@ export interface Tagged {
 
 /** Everything the report needs, gathered once at the end of the run (or at the failure). */
 export interface RunReport {
+  /** What the step did (the `mode` input); absent means `all`. */
+  mode?: Mode;
   image: string;
   tags: string[];
   pushed: boolean;
@@ -147,4 +151,6 @@ export interface RunReport {
   /** Whole logs of failed legs, for <details>. */
   logs: Record<string, string>;
   durationMs: number;
+  /** The `plan` mode's leg matrix. */
+  matrix?: Matrix;
 }

@@ -1,0 +1,62 @@
+/**
+ * Leg records as GitHub Actions artifacts, one small JSON file each. Artifacts belong to the
+ * workflow run, every job of it can list and download them, and each leg has its own name, so
+ * matrix jobs never overwrite each other (as they do with job outputs). Needs the runner's
+ * ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL, which every job step gets.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DefaultArtifactClient } from '@actions/artifact';
+import type { LegRecord } from '../types/leg-record.js';
+import { legArtifactName, selectLegArtifacts } from './gather.js';
+import type { CollectedLegs, LegHandoff } from './handoff.js';
+import { parseLegRecord } from './record.js';
+
+const FILE = 'leg.json';
+
+export interface ArtifactHandoffOptions {
+  /** The image the legs belong to (the first tag). */
+  image: string;
+  /** Scratch directory for the files uploaded and downloaded (inside the run directory). */
+  dir: string;
+}
+
+export class ArtifactHandoff implements LegHandoff {
+  private readonly client = new DefaultArtifactClient();
+
+  constructor(private readonly opts: ArtifactHandoffOptions) {}
+
+  async publish(record: LegRecord): Promise<string> {
+    const name = legArtifactName(record.image, record.platform, record.attempt);
+    const dir = path.join(this.opts.dir, 'out', name);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, FILE);
+    fs.writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
+    // One day is enough: merge runs in the same workflow run, minutes later.
+    await this.client.uploadArtifact(name, [file], dir, { retentionDays: 1 });
+    return name;
+  }
+
+  async collect(expected: string[]): Promise<CollectedLegs> {
+    const { artifacts } = await this.client.listArtifacts({ latest: true });
+    const { chosen, ignored } = selectLegArtifacts(artifacts.map((a) => a.name), this.opts.image, expected);
+    const records = new Map<string, LegRecord>();
+    const unreadable = new Map<string, string>();
+    for (const [platform, name] of chosen) {
+      const artifact = artifacts.find((a) => a.name === name)!;
+      const dir = path.join(this.opts.dir, 'in', name);
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+        await this.client.downloadArtifact(artifact.id, { path: dir });
+        const record = parseLegRecord(fs.readFileSync(path.join(dir, FILE), 'utf8'), name);
+        if (record.platform !== platform || record.image !== this.opts.image) {
+          throw new Error(`leg record ${name} is for ${record.image} ${record.platform}, not ${this.opts.image} ${platform}`);
+        }
+        records.set(platform, record);
+      } catch (err) {
+        unreadable.set(platform, (err as Error).message);
+      }
+    }
+    return { records, unreadable, ignored };
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Plan → QEMU → builder → one buildx build per platform. Shared by the `all` mode (every
+ * platform) and the `leg` mode (the one platform its runner builds).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildLegArgs } from '../build/args.js';
+import { runLegs, type LegRun } from '../build/legs.js';
+import type { Io } from '../pipeline.js';
+import type { Config } from '../types/config.js';
+import type { BuiltLeg, Leg, RunReport } from '../types/plan.js';
+import { planOnBuilder } from './plan.js';
+import { setUpBuilder, setUpQemu } from './setup.js';
+
+export interface BuildContext {
+  runDir: string;
+  runId: string;
+}
+
+/** Fills report.plan, report.legs and the logs of failed legs; a failed leg does not throw. */
+export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, report: RunReport): Promise<BuiltLeg[]> {
+  const plan = await planOnBuilder(config, io, ctx.runDir);
+  report.plan = plan;
+  await setUpQemu(config, io, plan);
+  const builder = await setUpBuilder(config, io, plan, ctx.runId);
+
+  const secretFiles = writeSecretFiles(config, path.join(ctx.runDir, 'secrets'));
+  const runs: LegRun[] = plan.platforms.map((p) => {
+    const slug = p.platform.replace(/\//g, '-');
+    const leg: Leg = { platform: p, outDir: path.join(ctx.runDir, 'legs', slug), metadataFile: path.join(ctx.runDir, 'legs', `${slug}.metadata.json`) };
+    return { leg, args: buildLegArgs({ config, platform: p, builder: builder.name, dockerfile: plan.dockerfile, outDir: leg.outDir, metadataFile: leg.metadataFile, secretFiles }) };
+  });
+  const outputs = await runLegs(runs);
+  for (const o of outputs) {
+    await io.group(`Leg ${o.built.platform.platform} (${o.built.platform.strategy}) ${o.built.ok ? 'built' : 'FAILED'} in ${(o.built.durationMs / 1000).toFixed(1)} s`, async () => {
+      io.info(o.log.trimEnd());
+    });
+    if (!o.built.ok) report.logs[o.built.platform.platform] = o.log;
+  }
+  report.legs = outputs.map((o) => o.built);
+  return report.legs;
+}
+
+/** The first failed leg's error, naming every failed platform; undefined when all built. */
+export function legFailure(legs: BuiltLeg[]): string | undefined {
+  const failed = legs.filter((l) => !l.ok);
+  return failed.length ? `leg ${failed.map((l) => l.platform.platform).join(', ')} failed: ${failed[0]!.error}` : undefined;
+}
+
+/** Secrets given by value go to private files for --secret src=…, removed when the run ends. */
+function writeSecretFiles(config: Config, dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of config.secrets) {
+    if (s.kind !== 'value') continue;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, s.id.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    fs.writeFileSync(file, s.value, { mode: 0o600 });
+    out[s.id] = file;
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+/**
+ * Built legs → index → where it is checked (the registry, or a layout on disk) → verification →
+ * smoke test → tags. Shared by the `all` mode (legs built here) and the `merge` mode (legs built
+ * by other jobs and already pushed by digest).
+ */
+import * as path from 'node:path';
+import { composeIndex, indexAnnotations } from '../build/merge.js';
+import { loadLayout, moveTags, pushByDigest, putIndex, remoteSource, resolveDestinations, tagLayout, writeMergedLayout, type Destination } from '../build/publish.js';
+import { exec } from '../exec.js';
+import type { Io } from '../pipeline.js';
+import type { OciLayout } from '../registry/layout.js';
+import type { ImageSource } from '../registry/source.js';
+import type { Config } from '../types/config.js';
+import type { MergedIndex, RunReport, Tagged, Verification } from '../types/plan.js';
+import { verifyImage } from '../verify/checks.js';
+import { runSmoke } from '../verify/smoke-run.js';
+
+export interface MergeContext {
+  runDir: string;
+  runId: string;
+  /** The legs' manifests are in the registry already (merge mode): only the index is PUT. */
+  legsPushed: boolean;
+}
+
+/** Throws when verification fails under `verify: strict`, after the report has everything. */
+export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx: MergeContext): Promise<void> {
+  const index = composeIndex(report.legs, indexAnnotations(config.annotations));
+  report.index = index;
+
+  let source: ImageSource;
+  let dests: Destination[] = [];
+  let layout: OciLayout | undefined;
+  if (config.push) {
+    dests = await resolveDestinations(config.tags, (v) => io.secret(v));
+    await io.group('Push by digest', async () => {
+      if (ctx.legsPushed) {
+        await putIndex(index, dests);
+        io.info(`index ${index.digest} pushed to ${dests.map((d) => `${d.client.registry}/${d.repo}`).join(', ')}`);
+        return;
+      }
+      const stats = await pushByDigest(report.legs, index, dests);
+      const pushed = stats.reduce((n, s) => n + s.blobsPushed, 0);
+      const skipped = stats.reduce((n, s) => n + s.blobsSkipped + s.blobsMounted, 0);
+      io.info(`index ${index.digest}: ${pushed} blobs uploaded, ${skipped} already present or mounted`);
+    });
+    source = remoteSource(dests[0]!);
+    // load needs the image on disk too; the registry stays the source the checks read.
+    if (config.load) layout = await writeMergedLayout(report.legs, index, path.join(ctx.runDir, 'merged'));
+  } else {
+    layout = await writeMergedLayout(report.legs, index, config.outDir);
+    report.layout = config.outDir;
+    source = layout;
+  }
+
+  report.verification = await io.group('Verify', async () => verify(config, source, index.digest));
+  if (config.smoke && report.verification) {
+    const v = report.verification;
+    await io.group('Smoke test', async () => {
+      const image = config.push ? `${dests[0]!.client.registry}/${dests[0]!.repo}@${index.digest}` : await loadForSmoke(layout!, index, ctx.runDir, ctx.runId);
+      try {
+        for (const p of v.platforms) {
+          const check = await runSmoke(image, p.platform, { ...config.smoke!, network: config.network }, config.push ? 'missing' : 'never');
+          io.info(`${p.platform}: ${check.ok ? 'ok' : 'FAILED'}: ${check.actual ?? ''}`);
+          p.checks.push(check);
+          p.ok = p.ok && check.ok;
+        }
+        v.ok = v.platforms.every((p) => p.ok) && v.extra.length === 0;
+      } finally {
+        if (!config.push) await exec('docker', ['image', 'rm', image]);
+      }
+    });
+  }
+  report.tagged = await io.group('Tag', async () => {
+    const t = decideTagging(config, report.verification);
+    if (!t.moved) {
+      io.info(t.reason ?? 'no tags moved');
+      return t;
+    }
+    if (config.push) await moveTags(index, dests);
+    if (layout) await tagLayout(layout, index, config.tags);
+    if (config.load && layout) {
+      await loadLayout(layout.dir, path.join(ctx.runDir, 'load.tar'));
+      io.info(`loaded into the Docker image store${config.tags.length ? ` as ${config.tags.join(', ')}` : ' (untagged)'}`);
+    }
+    if (t.reason) io.warning(t.reason);
+    io.info(`tagged ${t.tags.join(', ') || '(layout only)'}`);
+    return t;
+  });
+  if (report.verification && !report.verification.ok && config.verify === 'strict') {
+    const bad = report.verification.platforms.filter((p) => !p.ok);
+    const first = bad[0]?.checks.find((c) => !c.ok && !c.skipped);
+    throw new Error(`verification failed for ${bad.map((p) => p.platform).join(', ') || 'the index'}${first ? `: ${first.name}: expected ${first.expected}, got ${first.actual}` : ''}; no tag moved`);
+  }
+}
+
+async function verify(config: Config, source: ImageSource, digest: string): Promise<Verification | undefined> {
+  if (config.verify === 'off') return undefined;
+  return verifyImage(source, digest, config.platforms, { entrypoint: true });
+}
+
+/** The layout has no registry to run from: load it under a throwaway name for the smoke test. */
+async function loadForSmoke(layout: OciLayout, index: MergedIndex, runDir: string, runId: string): Promise<string> {
+  const name = `multiarch-smoke/${runId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}:check`;
+  await tagLayout(layout, index, [name]);
+  await loadLayout(layout.dir, path.join(runDir, 'smoke.tar'));
+  await tagLayout(layout, index, []);
+  return name;
+}
+
+/** Pure: tags move when every check passed, or when the user asked to tag anyway. */
+export function decideTagging(config: Config, v: Verification | undefined): Tagged {
+  if (!v || v.ok) return { tags: config.tags, moved: true };
+  if (config.verify === 'warn') return { tags: config.tags, moved: true, reason: 'verification failed but verify is "warn": tags moved anyway' };
+  return { tags: config.tags, moved: false, reason: 'verification failed: no tag moved (verify: strict)' };
+}

@@ -1,0 +1,71 @@
+/** Plan: the Dockerfile and the machines that will build it → Plan, logged with its reasons. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decide } from '../plan/decide.js';
+import type { BuilderNode } from '../plan/native.js';
+import { hostPlatform } from '../platform.js';
+import { buildxVersion, inspectBuilder } from '../setup/buildx.js';
+import { nativePlatformsOf } from '../setup/builder.js';
+import type { Io } from '../pipeline.js';
+import type { Config } from '../types/config.js';
+import type { Plan } from '../types/plan.js';
+
+/**
+ * Build the plan alone (`multiarch plan`, the `plan` mode, and the first stage of a build).
+ * `nodes` are machines that build their platforms natively: builder nodes, or runners.
+ */
+export async function makePlan(config: Config, nativePlatforms: string[], runDir: string, nodes?: BuilderNode[]): Promise<Plan> {
+  const plan = decide({
+    dockerfileText: fs.readFileSync(config.file, 'utf8'),
+    dockerfilePath: config.file,
+    contextDir: config.context,
+    platforms: config.platforms,
+    target: config.target,
+    buildArgs: buildArgRecord(config.buildArgs),
+    nativePlatforms,
+    ...(nodes ? { nodes } : {}),
+    crossCompile: config.crossCompile,
+    image: config.imageName,
+    cacheScopePrefix: config.cacheScopePrefix || undefined
+  });
+  // Annotations and the plan JSON name the Dockerfile relative to the workspace (the cwd on a
+  // runner), which is what GitHub needs to put a warning on the right line of the right file.
+  for (const w of plan.warnings) {
+    const rel = path.relative(process.cwd(), w.file);
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) w.file = rel;
+  }
+  if (plan.rewrittenText !== undefined) {
+    // The user's Dockerfile is never touched; legs build from a rewritten copy.
+    fs.mkdirSync(runDir, { recursive: true });
+    const rewritten = path.join(runDir, 'Dockerfile.multiarch');
+    fs.writeFileSync(rewritten, plan.rewrittenText);
+    plan.dockerfile = rewritten;
+  }
+  return plan;
+}
+
+export function buildArgRecord(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of args) {
+    const i = a.indexOf('=');
+    if (i > 0) out[a.slice(0, i)] = a.slice(i + 1);
+    else if (process.env[a] !== undefined) out[a] = process.env[a]!;
+  }
+  return out;
+}
+
+/** The plan for this machine's builder: what it runs natively decides native, cross or emulated. */
+export async function planOnBuilder(config: Config, io: Io, runDir: string): Promise<Plan> {
+  const version = await buildxVersion();
+  io.info(`buildx ${version}`);
+  const current = await inspectBuilder(config.builder);
+  const nativePlatforms = current ? nativePlatformsOf(current) : [hostPlatform()];
+  return io.group('Plan', async () => logPlan(io, await makePlan(config, nativePlatforms, runDir)));
+}
+
+/** Each platform's strategy and why, and each warning as an annotation on its line. */
+export function logPlan(io: Io, plan: Plan): Plan {
+  for (const pp of plan.platforms) io.info(`${pp.platform}: ${pp.strategy}${pp.language !== 'unknown' ? ` (${pp.language})` : ''} — ${pp.reasons.join('; ')}`);
+  for (const w of plan.warnings) io.warning(w.hint ? `${w.message} ${w.hint}` : w.message, { file: w.file, line: w.line });
+  return plan;
+}
