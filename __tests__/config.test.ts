@@ -86,6 +86,7 @@ describe('bad input: one clear error naming the input and the expected form', ()
     ['malformed secret', { secrets: 'novalue' }, 'secrets', /expected id=value/],
     ['open quote in smoke-test', { 'smoke-test': 'sh -c "x' }, 'smoke-test', /unterminated " quote \(expected arguments/],
     ['expect without smoke-test', { 'smoke-test-expect': 'x' }, 'smoke-test-expect', /smoke-test is empty/],
+    ['cache mount with a space in its id', { 'cache-mounts': 'id=go build,target=/root/.cache/go-build' }, 'cache-mounts', /expected/],
     ['bad expect regex', { 'smoke-test': '--version', 'smoke-test-expect': '(' }, 'smoke-test-expect', /not a valid regular expression/]
   ])('%s', (_name, inputs, input, message) => {
     let error: unknown;

@@ -13,17 +13,10 @@ import { parseRunner } from './modes/matrix.js';
 import type { Config, NodeSpec, SecretSpec } from './types/config.js';
 import { parse as parseYaml } from 'yaml';
 import { splitWords } from './verify/smoke-run.js';
+import { InputError } from './input-error.js';
+import { parseCacheMounts } from './cache/mounts.js';
 
-/** A bad input: the message names the input and the expected form, and no leg has started. */
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    message: string
-  ) {
-    super(`Input "${input}": ${message}`);
-    this.name = 'InputError';
-  }
-}
+export { InputError };
 
 /** Returns the raw text of an input, '' when unset (as core.getInput does). */
 export type InputLookup = (name: string) => string;
@@ -161,7 +154,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     defaultRunner,
     nodes: resolveNodes(get('nodes'), { builder: text('builder'), driver: text('driver') }, env.onWarning),
     cacheScopePrefix: text('cache-scope-prefix'),
-    cacheMounts: list('cache-mounts'),
+    cacheMounts: validCacheMounts(list('cache-mounts')),
     crossCompile: oneOf('cross-compile', ['auto', 'off'] as const),
     outDir,
     tempDir: env.tempDir || os.tmpdir(),
@@ -206,6 +199,12 @@ function checkMode(mode: Config['mode'], c: { platforms: string[]; push: boolean
   if (!c.push) throw new InputError('push', `mode ${mode} pushes by digest to the registry, so push must be true`);
   if (c.tags.length === 0) throw new InputError('tags', `mode ${mode} needs the image's tags (expected the same tags in the leg and merge steps)`);
   if (c.load) throw new InputError('load', `mode ${mode} cannot load into the Docker image store (expected load: false; pull the merged image instead)`);
+}
+
+/** Rejected here, before anything starts, rather than after the builder is set up. */
+function validCacheMounts(entries: string[]): string[] {
+  parseCacheMounts(entries);
+  return entries;
 }
 
 function resolveRunners(items: string[]): Record<string, string> {

@@ -3,7 +3,7 @@
  * in the Actions cache. Pure parsing; the restore/seed/extract/save dance is in dance.ts.
  */
 import * as path from 'node:path';
-import { InputError } from '../config.js';
+import { InputError } from '../input-error.js';
 
 export type CacheSharing = 'shared' | 'private' | 'locked';
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildLegArgs } from '../build/args.js';
+import { cacheMountRun, restoreCacheMounts, saveCacheMounts } from '../cache/dance.js';
 import { runLegs, type LegRun } from '../build/legs.js';
 import type { Io } from '../pipeline.js';
 import type { Config } from '../types/config.js';
@@ -23,6 +24,9 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
   report.plan = plan;
   await setUpQemu(config, io, plan);
   const builder = await setUpBuilder(config, io, plan, ctx.runId);
+  const mounts = config.cacheMounts.length
+    ? await io.group('Restore cache mounts', () => restoreCacheMounts(cacheMountRun(config, builder.name, plan.platforms.map((p) => p.platform)), io))
+    : undefined;
 
   const secretFiles = writeSecretFiles(config, path.join(ctx.runDir, 'secrets'));
   const runs: LegRun[] = plan.platforms.map((p) => {
@@ -38,6 +42,8 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
     if (!o.built.ok) report.logs[o.built.platform.platform] = o.log;
   }
   report.legs = outputs.map((o) => o.built);
+  // Only a good build's mounts are worth keeping; saving never fails the run.
+  if (mounts && outputs.every((o) => o.built.ok)) await io.group('Save cache mounts', () => saveCacheMounts(mounts, io));
   return report.legs;
 }
 

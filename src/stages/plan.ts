@@ -6,6 +6,7 @@ import type { BuilderNode } from '../plan/native.js';
 import { hostPlatform } from '../platform.js';
 import { buildxVersion, inspectBuilder } from '../setup/buildx.js';
 import { nativePlatformsOf } from '../setup/builder.js';
+import { resolveNodeWarnings, resolvePlanNodes } from '../setup/nodes.js';
 import type { Io } from '../pipeline.js';
 import type { Config } from '../types/config.js';
 import type { Plan } from '../types/plan.js';
@@ -58,9 +59,12 @@ export function buildArgRecord(args: string[]): Record<string, string> {
 export async function planOnBuilder(config: Config, io: Io, runDir: string): Promise<Plan> {
   const version = await buildxVersion();
   io.info(`buildx ${version}`);
-  const current = await inspectBuilder(config.builder);
-  const nativePlatforms = current ? nativePlatformsOf(current) : [hostPlatform()];
-  return io.group('Plan', async () => logPlan(io, await makePlan(config, nativePlatforms, runDir)));
+  // With native nodes, the run builds on a builder it creates: this engine plus those nodes.
+  const current = config.nodes.length ? undefined : await inspectBuilder(config.builder);
+  const host = current ? nativePlatformsOf(current) : [hostPlatform()];
+  const machines = resolvePlanNodes(config.nodes, host);
+  for (const w of resolveNodeWarnings(config.nodes, config.platforms)) io.warning(w);
+  return io.group('Plan', async () => logPlan(io, await makePlan(config, machines.nativePlatforms, runDir, config.nodes.length ? machines.nodes : undefined)));
 }
 
 /** Each platform's strategy and why, and each warning as an annotation on its line. */
