@@ -47,7 +47,7 @@ export function parseCacheMounts(entries: string[]): CacheMount[] {
     if (!raw || raw.startsWith('#')) continue;
     const mount = parseCacheMount(raw);
     const twin = mounts.find((m) => m.id === mount.id);
-    if (twin) throw new InputError(INPUT, `"${raw}" uses cache id "${mount.id}" again (first in "${twin.raw}"); list each cache id once`);
+    if (twin) throw new InputError(INPUT, `"${raw}" uses cache id "${mount.id}" again (first in "${twin.raw}"); list each cache id once (${FORM})`);
     mounts.push(mount);
   }
   return mounts;
@@ -66,13 +66,13 @@ export function parseCacheMount(raw: string): CacheMount {
     const i = p.indexOf('=');
     const key = (i < 0 ? p : p.slice(0, i)).trim().toLowerCase();
     const value = i < 0 ? '' : p.slice(i + 1).trim();
-    if (key in fields) throw new InputError(INPUT, `"${raw}" sets ${key} twice`);
+    if (key in fields) throw new InputError(INPUT, `"${raw}" sets ${key} twice (${FORM})`);
     fields[key] = value;
   }
   // BuildKit's own spellings of target.
   for (const alias of ['dst', 'destination']) {
     if (fields[alias] !== undefined) {
-      if (fields['target'] !== undefined) throw new InputError(INPUT, `"${raw}" sets both target and ${alias}`);
+      if (fields['target'] !== undefined) throw new InputError(INPUT, `"${raw}" sets both target and ${alias} (${FORM})`);
       fields['target'] = fields[alias]!;
       delete fields[alias];
     }
@@ -83,10 +83,10 @@ export function parseCacheMount(raw: string): CacheMount {
     if (key === 'type') {
       if (value !== 'cache') throw new InputError(INPUT, `"${raw}": only type=cache mounts can be kept (${FORM})`);
     } else if (key === 'sharing') {
-      if (value !== 'shared' && value !== 'private' && value !== 'locked') throw new InputError(INPUT, `"${raw}": sharing must be shared, private or locked`);
+      if (value !== 'shared' && value !== 'private' && value !== 'locked') throw new InputError(INPUT, `"${raw}": sharing must be shared, private or locked (${FORM})`);
       sharing = value;
     } else if (key in UNSUPPORTED) {
-      throw new InputError(INPUT, `"${raw}": ${key}= is not supported: ${UNSUPPORTED[key]}`);
+      throw new InputError(INPUT, `"${raw}": ${key}= is not supported: ${UNSUPPORTED[key]} (${FORM})`);
     } else {
       throw new InputError(INPUT, `"${raw}": unknown option "${key}" (${FORM}; sharing= is also accepted)`);
     }
@@ -104,7 +104,7 @@ export function parseCacheMount(raw: string): CacheMount {
  * would expand it there; list the id as the build expands it, e.g. `go-build-amd64`).
  */
 function checkId(raw: string, id: string): void {
-  if (/[\s,"'$]/.test(id)) throw new InputError(INPUT, `"${raw}": a cache id with whitespace, commas, quotes or $ is not supported (list the id as the build expands it)`);
+  if (/[\s,"'$]/.test(id)) throw new InputError(INPUT, `"${raw}": a cache id with whitespace, commas, quotes or $ is not supported (list the id as the build expands it; ${FORM})`);
 }
 
 /** Go's path.Clean, which BuildKit applies to a target to make the default id. */
