@@ -11,7 +11,6 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as actionsCache from '@actions/cache';
 import { exec as execSeam, type ExecResult } from '../exec.js';
 import { resolveCacheScope } from '../plan/cache-scope.js';
 import type { Config } from '../types/config.js';
@@ -32,15 +31,18 @@ export interface CacheMountLog {
  * -1 for a refusal (409) and a failure alike, having logged which.
  */
 export interface CacheClient {
-  isFeatureAvailable(): boolean;
+  isFeatureAvailable(): boolean | Promise<boolean>;
   restoreCache(paths: string[], primaryKey: string, restoreKeys?: string[], options?: { lookupOnly?: boolean }): Promise<string | undefined>;
   saveCache(paths: string[], key: string): Promise<number>;
 }
 
+// Loaded on first use, so runs without cache mounts never pay for @actions/cache and the Azure SDK.
+const actionsCache = () => import('@actions/cache');
+
 export const ACTIONS_CACHE: CacheClient = {
-  isFeatureAvailable: () => actionsCache.isFeatureAvailable(),
-  restoreCache: (paths, primaryKey, restoreKeys, options) => actionsCache.restoreCache(paths, primaryKey, restoreKeys, options),
-  saveCache: (paths, key) => actionsCache.saveCache(paths, key)
+  isFeatureAvailable: async () => (await actionsCache()).isFeatureAvailable(),
+  restoreCache: async (paths, primaryKey, restoreKeys, options) => (await actionsCache()).restoreCache(paths, primaryKey, restoreKeys, options),
+  saveCache: async (paths, key) => (await actionsCache()).saveCache(paths, key)
 };
 
 /** Runs `docker` with argv and a Dockerfile on stdin; the exec seam by default. */
@@ -133,7 +135,7 @@ export async function restoreCacheMounts(run: CacheMountRun, log: CacheMountLog)
     log.info(run.disabled);
     return { run, mounts: [], skipped: run.disabled };
   }
-  if (!isCacheAvailable(run.cache, log)) {
+  if (!(await isCacheAvailable(run.cache, log))) {
     const skipped = 'the Actions cache is not available here (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL): cache mounts stay in the builder only';
     log.info(skipped);
     return { run, mounts: [], skipped };
@@ -245,9 +247,9 @@ async function saveOne(run: CacheMountRun, m: RestoredMount, log: CacheMountLog)
   }
 }
 
-function isCacheAvailable(cache: CacheClient, log: CacheMountLog): boolean {
+async function isCacheAvailable(cache: CacheClient, log: CacheMountLog): Promise<boolean> {
   try {
-    return cache.isFeatureAvailable();
+    return await cache.isFeatureAvailable();
   } catch (err) {
     log.warning(`cache mounts: cannot tell whether the Actions cache is available: ${(err as Error).message}`);
     return false;

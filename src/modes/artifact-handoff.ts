@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DefaultArtifactClient } from '@actions/artifact';
+import type { ArtifactClient } from '@actions/artifact';
 import type { LegRecord } from '../types/leg-record.js';
 import { legArtifactName, selectLegArtifacts } from './gather.js';
 import type { CollectedLegs, LegHandoff } from './handoff.js';
@@ -22,9 +22,15 @@ export interface ArtifactHandoffOptions {
 }
 
 export class ArtifactHandoff implements LegHandoff {
-  private readonly client = new DefaultArtifactClient();
+  private loaded?: Promise<ArtifactClient>;
 
   constructor(private readonly opts: ArtifactHandoffOptions) {}
+
+  /** Loaded on first use: the artifact client (and the Azure SDK under it) would double the bundle's start-up for every mode. */
+  private client(): Promise<ArtifactClient> {
+    this.loaded ??= import('@actions/artifact').then((m) => new m.DefaultArtifactClient());
+    return this.loaded;
+  }
 
   async publish(record: LegRecord): Promise<string> {
     const name = legArtifactName(record.image, record.platform, record.attempt);
@@ -33,12 +39,13 @@ export class ArtifactHandoff implements LegHandoff {
     const file = path.join(dir, FILE);
     fs.writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
     // One day is enough: merge runs in the same workflow run, minutes later.
-    await this.client.uploadArtifact(name, [file], dir, { retentionDays: 1 });
+    await (await this.client()).uploadArtifact(name, [file], dir, { retentionDays: 1 });
     return name;
   }
 
   async collect(expected: string[]): Promise<CollectedLegs> {
-    const { artifacts } = await this.client.listArtifacts({ latest: true });
+    const client = await this.client();
+    const { artifacts } = await client.listArtifacts({ latest: true });
     const { chosen, ignored } = selectLegArtifacts(artifacts.map((a) => a.name), this.opts.image, expected);
     const records = new Map<string, LegRecord>();
     const unreadable = new Map<string, string>();
@@ -47,7 +54,7 @@ export class ArtifactHandoff implements LegHandoff {
       const dir = path.join(this.opts.dir, 'in', name);
       try {
         fs.rmSync(dir, { recursive: true, force: true });
-        await this.client.downloadArtifact(artifact.id, { path: dir });
+        await client.downloadArtifact(artifact.id, { path: dir });
         const record = parseLegRecord(fs.readFileSync(path.join(dir, FILE), 'utf8'), name);
         if (record.platform !== platform || record.image !== this.opts.image) {
           throw new Error(`leg record ${name} is for ${record.image} ${record.platform}, not ${this.opts.image} ${platform}`);
