@@ -102,7 +102,9 @@ function configFrom(command: string, rest: string[], flags: Record<string, FlagS
 async function plan(rest: string[]): Promise<number> {
   const { parsed, config } = configFrom('plan', rest, PLAN);
   const native = (parsed.values.get('builder-platform') ?? [hostPlatform()]).flatMap((v) => v.split(',')).map(normalizePlatform);
-  const p = await makePlan(config, native, path.join(os.tmpdir(), `multiarch-plan-${randomBytes(3).toString('hex')}`));
+  // The rewritten Dockerfile only matters to a build; `plan` shows the diff and cleans up.
+  const scratch = path.join(os.tmpdir(), `multiarch-plan-${randomBytes(3).toString('hex')}`);
+  const p = await makePlan(config, native, scratch).finally(() => fs.rmSync(scratch, { recursive: true, force: true }));
   if (parsed.values.has('json')) {
     process.stdout.write(JSON.stringify(toPlanJson(p), null, 2) + '\n');
     return 0;

@@ -34,6 +34,18 @@ describe('cgo', () => {
     expect(detect({ 'go.mod': '', 'x.go': `package x\n${source}\n` }).go.cgo).toBe(cgo);
   });
 
+  test.each<[string, Record<string, string>, string]>([
+    ['a go:build ignore generator printing import "C"', { 'gen.go': '//go:build ignore\n\npackage main\n\nconst t = `\nimport "C"\n`\n' }, 'none'],
+    ['an old-style +build ignore file', { 'gen.go': '// +build ignore\n\npackage main\nimport "C"\n' }, 'none'],
+    ['a file for another OS by name', { 'x_windows.go': 'package x\nimport "C"\n', 'y_aix_ppc64.go': 'package x\nimport "C"\n' }, 'none'],
+    ['a file for other OSes by constraint', { 'x.go': '//go:build windows || darwin\n\npackage x\nimport "C"\n' }, 'none'],
+    ['a linux file still counts', { 'x_linux.go': 'package x\nimport "C"\n' }, 'found'],
+    ['a negated constraint still counts', { 'x.go': '//go:build !windows\n\npackage x\nimport "C"\n' }, 'found'],
+    ['a linux-or-darwin constraint still counts', { 'x.go': '//go:build linux || darwin\n\npackage x\nimport "C"\n' }, 'found']
+  ])('%s', (_name, files, cgo) => {
+    expect(detect({ 'go.mod': '', ...files }).go.cgo).toBe(cgo);
+  });
+
   test('test files do not count; a truncated walk proves nothing', () => {
     expect(detect({ 'go.mod': '', 'x_test.go': 'import "C"' }).go.cgo).toBe('none');
     expect(detectContext({ ...contextFromMap({ 'go.mod': '' }), complete: false }).go.cgo).toBe('unknown');

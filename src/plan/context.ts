@@ -21,7 +21,8 @@ export interface WalkLimits {
   maxFileBytes: number;
 }
 
-const DEFAULT_LIMITS: WalkLimits = { maxDepth: 6, maxFiles: 5000, maxFileBytes: 1 << 20 };
+// GOPATH and vendor trees nest deep (src/golang.org/x/sys/unix/…); the file count bounds the walk.
+const DEFAULT_LIMITS: WalkLimits = { maxDepth: 12, maxFiles: 5000, maxFileBytes: 1 << 20 };
 
 /** Directories that never hold the project's own sources and can be huge. */
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', '__pycache__', 'target', '.gradle', '.idea', '.cache', 'zig-cache', '.zig-cache', 'zig-out']);

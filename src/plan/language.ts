@@ -58,6 +58,32 @@ const C_SOURCE = /\.(c|cc|cpp|cxx|h|hpp)$/;
 const PYTHON_MARKERS = /^(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile|poetry\.lock|uv\.lock)$/;
 
 const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
+/** GOOS values Go knows; a `_GOOS.go` or `_GOOS_GOARCH.go` file for another one never builds for linux. */
+const OTHER_GOOS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'netbsd', 'openbsd', 'plan9', 'solaris', 'wasip1', 'windows', 'zos']);
+const GOARCHES = new Set(['386', 'amd64', 'arm', 'arm64', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'ppc64', 'ppc64le', 'riscv64', 's390x', 'wasm', 'ppc']);
+
+function isOtherOsFile(path: string): boolean {
+  const parts = base(path).slice(0, -'.go'.length).split('_');
+  if (parts.length < 2) return false;
+  const last = parts[parts.length - 1]!;
+  const goos = GOARCHES.has(last) && parts.length >= 3 ? parts[parts.length - 2]! : last;
+  return OTHER_GOOS.has(goos);
+}
+
+/**
+ * A file whose build constraint leaves it out of every linux build: `ignore` (generators such as
+ * x/sys's mksyscall, which print `import "C"` in a string), or only other operating systems.
+ * Anything more involved counts as built, which errs towards "cgo" and so towards emulation.
+ */
+function isExcludedByConstraint(text: string): boolean {
+  const header = text.slice(0, Math.max(0, text.search(/^package\s/m)));
+  const expr = /^\/\/go:build\s+(.+)$/m.exec(header)?.[1] ?? /^\/\/ \+build\s+(.+)$/m.exec(header)?.[1];
+  if (!expr) return false;
+  const tags = expr.split(/[\s()|&,]+/).filter(Boolean);
+  if (tags.includes('ignore')) return true;
+  return !/[!&]/.test(expr) && tags.length > 0 && tags.every((t) => OTHER_GOOS.has(t));
+}
 /** Project files count down to two directories deep (monorepos, src/App/App.csproj), not deep in vendored trees. */
 const shallow = (path: string) => path.split('/').length <= 3;
 
@@ -92,8 +118,10 @@ export function detectContext(files?: ContextFiles): ContextFacts {
 
 function goFacts(files: ContextFiles): GoFacts {
   for (const path of files.paths) {
-    if (!path.endsWith('.go') || path.endsWith('_test.go')) continue;
-    if (IMPORT_C.test(files.read(path) ?? '')) return { cgo: 'found', evidence: `${path} imports "C"` };
+    if (!path.endsWith('.go') || path.endsWith('_test.go') || isOtherOsFile(path)) continue;
+    const text = files.read(path) ?? '';
+    if (isExcludedByConstraint(text)) continue;
+    if (IMPORT_C.test(text)) return { cgo: 'found', evidence: `${path} imports "C"` };
   }
   for (const path of files.paths.filter((p) => base(p) === 'go.mod')) {
     const mod = files.read(path) ?? '';
