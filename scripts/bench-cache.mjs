@@ -604,6 +604,10 @@ async function main() {
   const previous = fs.existsSync(OUT_JSON) ? JSON.parse(fs.readFileSync(OUT_JSON, 'utf8')) : {};
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'multiarch-bench-cache-'));
   let standIn;
+  cleanups.push(async () => {
+    await standIn?.stop();
+    if (!KEEP) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+  });
   const results = { generatedAt: undefined, command: 'npm run bench:cache', stamp: STAMP, platforms: PLATFORMS, machine, env: { BENCH_CACHE_ONLY: ONLY.join(','), BENCH_CACHE_EXAMPLES: EXAMPLES.join(','), BENCH_CACHE_PROJECTS: PROJECTS.join(','), BENCH_CACHE_ROUNDS: ROUNDS, BENCH_CACHE_REBUILDS: REBUILDS } };
   try {
     BUNDLE = await snapshotDist(tmp);
@@ -700,6 +704,46 @@ async function main() {
     log(`problems:\n  ${problems.join('\n  ')}`);
     process.exitCode = 1;
   }
+}
+
+/** This process's direct children (the action, docker, flock, Azurite), from /proc. */
+function childPids() {
+  const out = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/**
+ * Terminated (SIGTERM, Ctrl-C): stop the stand-in (Azurite is a child process), signal the other
+ * children this process started (a running action, a plain buildx build; flock lets go of the
+ * lock when its stdin closes), then remove the temp dir.
+ */
+const cleanups = [];
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    log(`${sig}: cleaning up and exiting`);
+    for (const pid of childPids()) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    const done = () => process.exit(sig === 'SIGINT' ? 130 : 143);
+    setTimeout(done, 15_000).unref();
+    (async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const f of cleanups) await f().catch(() => undefined);
+    })().finally(done);
+  });
 }
 
 main().catch((err) => {

@@ -163,7 +163,8 @@ export function renderMarkdown(r) {
       for (const pl of Object.keys(w.perPlatform)) {
         out.push(`| packages \`go build -v\` compiled, ${pl} | ${wo.perPlatform[pl].packagesCompiled ?? '–'} | ${w.perPlatform[pl].packagesCompiled ?? '–'} | |`);
       }
-      out.push(`| files in the mount when the RUN started (${Object.keys(w.perPlatform).join(' / ')}) | ${Object.values(wo.perPlatform).map((v) => v.filesBefore ?? '–').join(' / ')} | ${Object.values(w.perPlatform).map((v) => v.filesBefore ?? '–').join(' / ')} | |`);
+      const whole = (v) => (typeof v === 'number' ? String(Math.round(v)) : '–');
+      out.push(`| files in the mount when the RUN started (${Object.keys(w.perPlatform).join(' / ')}) | ${Object.values(wo.perPlatform).map((v) => whole(v.filesBefore)).join(' / ')} | ${Object.values(w.perPlatform).map((v) => whole(v.filesBefore)).join(' / ')} | |`);
       out.push('');
       const pr = p.prime;
       const wr = p.runs.with[p.runs.with.length - 1];
