@@ -86,10 +86,8 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   }
   if (push && tags.length === 0) throw new InputError('tags', 'push is true but no tags are set (expected at least one image reference, e.g. ghcr.io/org/app:latest)');
 
-  const qemuImage = text('qemu-image');
-  if (/:latest$/.test(qemuImage) || !/[:@]/.test(qemuImage.split('/').pop() ?? '')) {
-    throw new InputError('qemu-image', `"${qemuImage}" is not pinned (expected a fixed tag or digest, e.g. tonistiigi/binfmt:qemu-v10.2.3-68)`);
-  }
+  const qemuImage = pinnedImage('qemu-image', text('qemu-image'), 'tonistiigi/binfmt:qemu-v10.2.3-68');
+  const buildkitImage = pinnedImage('buildkit-image', text('buildkit-image'), 'moby/buildkit:v0.31.2');
 
   const secrets = resolveSecrets(list('secrets'), list('secret-files'), list('secret-envs'), env);
   const buildArgs = list('build-args');
@@ -145,6 +143,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     githubToken: githubToken || undefined,
     qemu: oneOf('qemu', ['auto', 'always', 'never'] as const),
     qemuImage,
+    buildkitImage,
     driver: oneOf('driver', ['auto', 'docker', 'docker-container'] as const),
     verify: oneOf('verify', ['strict', 'warn', 'off'] as const),
     summary,
@@ -402,3 +401,11 @@ function isDirectory(p: string): boolean {
 }
 
 export { INPUTS };
+
+/** An image the action runs must be pinned: a fixed tag or a digest, never `latest` or no tag. */
+function pinnedImage(input: string, image: string, example: string): string {
+  if (/:latest$/.test(image) || !/[:@]/.test(image.split('/').pop() ?? '')) {
+    throw new InputError(input, `"${image}" is not pinned (expected a fixed tag or digest, e.g. ${example})`);
+  }
+  return image;
+}

@@ -47,7 +47,8 @@ export const INPUTS: InputSpec[] = [
   // multiarch's own inputs.
   { name: 'qemu', description: 'Install QEMU: `auto` (only for emulated platforms not yet registered), `always` or `never`.', default: 'auto' },
   { name: 'qemu-image', description: 'binfmt installer image, pinned (never `latest`).', default: 'tonistiigi/binfmt:qemu-v10.2.3-68' },
-  { name: 'driver', description: 'Builder: `auto` reuses the current builder when it can build every platform, else creates `docker-container`; `docker` or `docker-container` force one.', default: 'auto' },
+  { name: 'driver', description: 'Builder: `auto` reuses the current builder when it can build every platform and export OCI (not the docker driver on the classic image store), else creates `docker-container`, and falls back to the docker driver when that cannot start; `docker` or `docker-container` force one.', default: 'auto' },
+  { name: 'buildkit-image', description: 'BuildKit image of a `docker-container` builder the action creates, pinned (never `latest`).', default: 'moby/buildkit:v0.31.2' },
   { name: 'verify', description: 'Per-platform checks before tags move: `strict` fails on any failed check, `warn` tags anyway, `off` skips them.', default: 'strict' },
   { name: 'smoke-test', description: 'Arguments to run each platform\'s image with (`docker run --platform P IMAGE ARGS`, under QEMU where needed) before tags move, e.g. `--version`.' },
   { name: 'smoke-test-expect', description: 'A regular expression the smoke test\'s output must match.' },

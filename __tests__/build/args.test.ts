@@ -1,4 +1,4 @@
-import { buildLegArgs, resolveCacheSpec } from '../../src/build/args.js';
+import { buildLegArgs, resolveCacheSpec, resolveLoadRef } from '../../src/build/args.js';
 import type { Config } from '../../src/types/config.js';
 import type { PlatformPlan } from '../../src/types/plan.js';
 
@@ -6,7 +6,7 @@ const base: Config = {
   context: '/ctx', file: '/ctx/Dockerfile', platforms: ['linux/amd64', 'linux/arm64'], tags: [], labels: [], annotations: [],
   buildArgs: [], buildContexts: [], secrets: [], ssh: [], push: false, load: false, outputs: [], cacheFrom: [], cacheTo: [],
   noCache: false, noCacheFilters: [], pull: false, addHosts: [], ulimit: [], attests: [], allow: [], qemu: 'auto',
-  qemuImage: 'tonistiigi/binfmt:qemu-v10.2.3-68', driver: 'auto', verify: 'strict', summary: true, crossCompile: 'auto',
+  qemuImage: 'tonistiigi/binfmt:qemu-v10.2.3-68', buildkitImage: 'moby/buildkit:v0.31.2', driver: 'auto', verify: 'strict', summary: true, crossCompile: 'auto',
   outDir: '/out', tempDir: '/tmp', imageName: 'app', mode: 'all', runners: {}, defaultRunner: 'ubuntu-24.04', nodes: [], cacheScopePrefix: '', cacheMounts: []
 };
 const arm64: PlatformPlan = { platform: 'linux/arm64', strategy: 'cross', language: 'go', emulatedSteps: [], rewrite: null, reasons: [], cacheScope: 'app-linux-arm64' };
@@ -44,4 +44,27 @@ test('a secret given by value is passed as a file, never on the command line', (
 test('resolveCacheSpec keeps a user scope and ignore-error', () => {
   expect(resolveCacheSpec('type=gha,scope=mine,ignore-error=false', 's', true)).toBe('type=gha,scope=mine,ignore-error=false');
   expect(resolveCacheSpec('type=gha', 's', false)).toBe('type=gha,scope=s');
+});
+
+describe('docker-load legs (the docker driver on the classic image store)', () => {
+  const loadHead = ['buildx', 'build', '--builder', 'default', '--platform', 'linux/arm64', '--file', '/df', '--output', 'type=docker,name=multiarch-leg-1-ab:linux-arm64', '--metadata-file', '/legs/arm64.json', '--provenance=false'];
+  const loadArgs = (over: Partial<Config>) =>
+    buildLegArgs({ config: { ...base, ...over }, platform: arm64, builder: 'default', dockerfile: '/df', outDir: '/legs/arm64', metadataFile: '/legs/arm64.json', secretFiles: {}, legExport: 'docker-load', loadRef: 'multiarch-leg-1-ab:linux-arm64' });
+
+  test.each<[string, Partial<Config>, string[]]>([
+    ['loads under the temporary name, no attestation', {}, []],
+    ['attestations asked for are not passed (setup warns)', { provenance: 'mode=max', sbom: 'true', attests: ['type=sbom'] }, []],
+    ['cache imports kept, exports other than inline dropped', { cacheFrom: ['type=gha'], cacheTo: ['type=gha,mode=max', 'type=registry,ref=r/c', 'type=inline'] }, ['--cache-from', 'type=gha,scope=app-linux-arm64', '--cache-to', 'type=inline']]
+  ])('%s', (_name, over, extra) => {
+    expect(loadArgs(over)).toEqual([...loadHead, ...extra, '/ctx']);
+  });
+
+  test('a docker-load leg without a reference is a programming error', () => {
+    expect(() => buildLegArgs({ config: base, platform: arm64, builder: 'default', dockerfile: '/df', outDir: '/o', metadataFile: '/m', secretFiles: {}, legExport: 'docker-load' })).toThrow(/temporary reference/);
+  });
+
+  test('the temporary reference is a valid, unique, lowercase name per run and platform', () => {
+    expect(resolveLoadRef('12345-A1b2C3', 'linux/arm/v7')).toBe('multiarch-leg-12345-a1b2c3:linux-arm-v7');
+    expect(resolveLoadRef('local-ff00aa', 'linux/amd64')).toBe('multiarch-leg-local-ff00aa:linux-amd64');
+  });
 });

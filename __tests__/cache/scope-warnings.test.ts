@@ -1,4 +1,6 @@
-import { parseBuildkitVersions, parseContainerdStore, parseEngineVersion, resolveCacheWarnings, type CacheFacts } from '../../src/cache/warnings.js';
+import { resolveCacheWarnings, type CacheFacts } from '../../src/cache/warnings.js';
+import { parseBuildkitVersions } from '../../src/setup/buildx.js';
+import { parseContainerdStore, parseEngineVersion } from '../../src/setup/engine.js';
 
 /** A GitHub-hosted runner today: buildx and BuildKit new enough, v2 env set. */
 const good: CacheFacts = {
@@ -26,7 +28,7 @@ test.each<[string, Partial<CacheFacts>, RegExp[]]>([
   ['unknown BuildKit on another driver: quiet (cannot tell)', { buildkitVersions: [] }, []],
   ['buildx >= 0.21 without ACTIONS_CACHE_SERVICE_V2 but with ACTIONS_CACHE_URL: v1', { env: { ...good.env, ACTIONS_CACHE_SERVICE_V2: undefined } }, [/^ACTIONS_CACHE_SERVICE_V2 is not set, so buildx 0\.21\.1 sends ACTIONS_CACHE_URL to the retired cache service v1/]],
   ['...unless the spec asks for v2 itself', { env: { ...good.env, ACTIONS_CACHE_SERVICE_V2: undefined }, cacheFrom: ['type=gha,version=2'], cacheTo: [] }, []],
-  ['docker driver without the containerd store: no cache export at all', { driver: 'docker', buildkitVersions: [], dockerVersion: '28.1.0', containerdStore: false, cacheTo: ['type=gha,mode=max', 'type=registry,ref=r/c', 'type=inline'], cacheFrom: [] }, [/^the docker driver without the containerd image store cannot export caches: cache-to type=gha,mode=max; cache-to type=registry,ref=r\/c fails with "Cache export is not supported/]],
+  ['docker driver without the containerd store: no cache export at all', { driver: 'docker', buildkitVersions: [], dockerVersion: '28.1.0', containerdStore: false, cacheTo: ['type=gha,mode=max', 'type=registry,ref=r/c', 'type=inline'], cacheFrom: [] }, [/^the docker driver without the containerd image store cannot export caches \("Cache export is not supported for the docker driver"\): cache-to type=gha,mode=max; cache-to type=registry,ref=r\/c dropped, the build runs without saving that cache\. Turn on the containerd image store .*docker-container builder start/]],
   ['docker driver, store unknown: quiet', { driver: 'docker', buildkitVersions: [], dockerVersion: '28.1.0', containerdStore: undefined }, []],
   ['a user gha scope on a multi-platform export: last writer wins', { cacheTo: ['type=gha,scope=main,mode=max'] }, [/^cache-to type=gha,scope=main,mode=max sets scope, so all 2 legs export to one scope/]],
   ['a user gha scope with one platform: fine', { cacheTo: ['type=gha,scope=main'], platforms: ['linux/arm64'] }, []]

@@ -1,5 +1,5 @@
 import { isVersionAtLeast, parseBuildxVersion, parseInspect } from '../../src/setup/buildx.js';
-import { canBuildAll, nativePlatformsOf } from '../../src/setup/builder.js';
+import { canBuildAll, nativePlatformsOf } from '../../src/setup/platforms.js';
 
 const INSPECT = `Name:          default
 Driver:        docker
@@ -20,7 +20,7 @@ test('parseInspect reads name, driver, nodes and platforms', () => {
   expect(info).toEqual({
     name: 'default',
     driver: 'docker',
-    nodes: [{ name: 'default', endpoint: 'default', status: 'running', platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/386', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6'] }]
+    nodes: [{ name: 'default', endpoint: 'default', status: 'running', buildkitVersion: '0.13.2', platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/386', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6'] }]
   });
   expect(nativePlatformsOf(info)).toEqual(['linux/amd64']);
   expect(canBuildAll(info, ['linux/arm64', 'linux/arm/v7'])).toBe(true);
@@ -34,4 +34,21 @@ test('buildx versions', () => {
   expect(isVersionAtLeast('0.13.1', '0.13.0')).toBe(true);
   expect(isVersionAtLeast('0.13.1', '0.21.0')).toBe(false);
   expect(isVersionAtLeast('1.0.0', '0.21.3')).toBe(true);
+});
+
+test('buildCreateArgs pins the BuildKit image; host networking brings the entitlement', async () => {
+  const { buildCreateArgs } = await import('../../src/setup/builder.js');
+  expect(buildCreateArgs('multiarch-1', 'docker-container', [], { image: 'moby/buildkit:v0.31.2' })).toEqual(['buildx', 'create', '--name', 'multiarch-1', '--driver', 'docker-container', '--driver-opt', 'image=moby/buildkit:v0.31.2']);
+  expect(buildCreateArgs('multiarch-1', 'docker-container', [], { image: 'moby/buildkit:v0.31.2', network: 'host' })).toEqual([
+    'buildx', 'create', '--name', 'multiarch-1', '--driver', 'docker-container', '--driver-opt', 'image=moby/buildkit:v0.31.2', '--driver-opt', 'network=host',
+    '--buildkitd-flags', '--allow-insecure-entitlement=network.host'
+  ]);
+  expect(buildCreateArgs('n', 'kubernetes', ['namespace=buildkit'])).toEqual(['buildx', 'create', '--name', 'n', '--driver', 'kubernetes', '--driver-opt', 'namespace=buildkit']);
+});
+
+test('parseQemuVersion', async () => {
+  const { parseQemuVersion } = await import('../../src/setup/qemu.js');
+  expect(parseQemuVersion('qemu-aarch64 version 7.2.13 (Debian 1:7.2+dfsg-7+deb12u7)\nCopyright (c) 2003-2022 Fabrice Bellard\n')).toBe('7.2.13 (Debian 1:7.2+dfsg-7+deb12u7)');
+  expect(parseQemuVersion('qemu-aarch64 version 10.2.3\n')).toBe('10.2.3');
+  expect(parseQemuVersion('nonsense')).toBeUndefined();
 });

@@ -62,7 +62,7 @@ describe('remote nodes with a real BuildKit behind loopback endpoints', () => {
     const config = resolveConfig((n) => inputs[n] ?? '', { workspace: work, tempDir: work, onSecret: () => undefined, onWarning: () => undefined });
     nodes = config.nodes;
     const id = runId();
-    resolved = await resolveBuilder({ driver: 'auto', platforms: [], runId: id, onCreated: (n) => created.push(n), nodes, targetPlatforms: config.platforms, hostPlatforms: ['linux/amd64'] });
+    resolved = await resolveBuilder({ driver: 'auto', platforms: [], runId: id, onCreated: (n) => created.push(n), nodes, targetPlatforms: config.platforms, hostPlatforms: ['linux/amd64'], create: { image: 'moby/buildkit:v0.31.2' } });
     name = resolved.name;
   }, 120_000);
 
@@ -121,7 +121,7 @@ test('a remote node nobody listens on: buildx says why, and the builder is alrea
   const names: string[] = [];
   const nodes: NodeSpec[] = [{ name: 'gone', driver: 'remote', endpoint: `tcp://127.0.0.1:${port}`, platforms: ['linux/arm64'], driverOpts: [] }];
   const id = runId();
-  await expect(resolveBuilder({ driver: 'auto', platforms: [], runId: id, onCreated: (n) => (names.push(n), created.push(n)), nodes, targetPlatforms: ['linux/arm64'], hostPlatforms: ['linux/amd64'] })).rejects.toThrow(
+  await expect(resolveBuilder({ driver: 'auto', platforms: [], runId: id, onCreated: (n) => (names.push(n), created.push(n)), nodes, targetPlatforms: ['linux/arm64'], hostPlatforms: ['linux/amd64'], create: { image: 'moby/buildkit:v0.31.2' } })).rejects.toThrow(
     /context deadline exceeded|connection refused/
   );
   expect(names).toEqual([`multiarch-${id}`]);

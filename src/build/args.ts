@@ -3,6 +3,7 @@
  * here, so tests can assert the exact argv for a table of inputs.
  */
 import type { Config } from '../types/config.js';
+import type { LegExport } from '../types/engine.js';
 import type { PlatformPlan } from '../types/plan.js';
 import { resolveLegCacheSpec } from '../cache/scope.js';
 
@@ -15,14 +16,32 @@ export interface LegArgsInput {
   metadataFile: string;
   /** Secret id → private file holding its value (for `secrets` given by value). */
   secretFiles: Record<string, string>;
+  /**
+   * `docker-load`: the docker driver on the classic image store, which has no OCI exporter. The
+   * leg is loaded into the engine as `loadRef` and read back by the caller (docker-save.ts).
+   */
+  legExport?: LegExport;
+  loadRef?: string;
+}
+
+/** A temporary, unique engine reference for a docker-load leg; removed once it is read back. */
+export function resolveLoadRef(runId: string, platform: string): string {
+  return `multiarch-leg-${runId.toLowerCase().replace(/[^a-z0-9]+/g, '-')}:${platform.replace(/\//g, '-')}`;
 }
 
 export function buildLegArgs(input: LegArgsInput): string[] {
   const { config: c, platform } = input;
   const args = ['buildx', 'build', '--builder', input.builder, '--platform', platform.platform, '--file', input.dockerfile];
-  // An OCI layout works on every driver (BuildKit's push-by-digest does not work with the docker
-  // driver) and keeps attestation manifests next to the image; the action pushes it by digest.
-  args.push('--output', `type=oci,tar=false,dest=${input.outDir}`, '--metadata-file', input.metadataFile);
+  const load = input.legExport === 'docker-load';
+  if (load) {
+    if (!input.loadRef) throw new Error('a docker-load leg needs a temporary reference');
+    // The classic store holds one image per name, no index: no attestation can ride along.
+    args.push('--output', `type=docker,name=${input.loadRef}`, '--metadata-file', input.metadataFile, '--provenance=false');
+  } else {
+    // An OCI layout keeps attestation manifests next to the image and, unlike BuildKit's
+    // push-by-digest, works with the docker driver too; the action pushes it by digest.
+    args.push('--output', `type=oci,tar=false,dest=${input.outDir}`, '--metadata-file', input.metadataFile);
+  }
   if (c.target) args.push('--target', c.target);
   for (const a of c.buildArgs) args.push('--build-arg', a);
   for (const b of c.buildContexts) args.push('--build-context', b);
@@ -38,7 +57,8 @@ export function buildLegArgs(input: LegArgsInput): string[] {
   }
   for (const s of c.ssh) args.push('--ssh', s);
   for (const from of c.cacheFrom) args.push('--cache-from', resolveCacheSpec(from, platform.cacheScope, false, platform.platform));
-  for (const to of c.cacheTo) args.push('--cache-to', resolveCacheSpec(to, platform.cacheScope, true, platform.platform));
+  // Without the containerd store the docker driver exports only inline caches; setup warns.
+  for (const to of c.cacheTo) if (!load || isInlineCache(to)) args.push('--cache-to', resolveCacheSpec(to, platform.cacheScope, true, platform.platform));
   if (c.noCache) args.push('--no-cache');
   for (const f of c.noCacheFilters) args.push('--no-cache-filter', f);
   if (c.pull) args.push('--pull');
@@ -46,9 +66,11 @@ export function buildLegArgs(input: LegArgsInput): string[] {
   for (const h of c.addHosts) args.push('--add-host', h);
   if (c.shmSize) args.push('--shm-size', c.shmSize);
   for (const u of c.ulimit) args.push('--ulimit', u);
-  if (c.provenance !== undefined) args.push('--provenance', c.provenance);
-  if (c.sbom !== undefined) args.push('--sbom', c.sbom);
-  for (const a of c.attests) args.push('--attest', a);
+  if (!load) {
+    if (c.provenance !== undefined) args.push('--provenance', c.provenance);
+    if (c.sbom !== undefined) args.push('--sbom', c.sbom);
+    for (const a of c.attests) args.push('--attest', a);
+  }
   for (const a of c.allow) args.push('--allow', a);
   args.push(c.context);
   return args;
@@ -62,4 +84,8 @@ export function buildLegArgs(input: LegArgsInput): string[] {
  */
 export function resolveCacheSpec(spec: string, scope: string, isExport: boolean, platform?: string): string {
   return resolveLegCacheSpec(spec, { scope, platform }, isExport);
+}
+
+function isInlineCache(spec: string): boolean {
+  return /(^|,)\s*type=inline\s*(,|$)/.test(spec);
 }

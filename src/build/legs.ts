@@ -7,11 +7,14 @@ import * as path from 'node:path';
 import { exec } from '../exec.js';
 import { isAttestation, isIndexMediaType, type Descriptor, type ImageIndex } from '../types/oci.js';
 import type { BuiltLeg, CacheStats, Leg } from '../types/plan.js';
+import { removeLoadedImage, saveLoadedImage } from './docker-save.js';
 import { readLegLayoutIndex } from './layout-index.js';
 
 export interface LegRun {
   leg: Leg;
   args: string[];
+  /** Set for a docker-load leg: the temporary engine reference to read back, then remove. */
+  loadRef?: string;
 }
 
 export interface LegOutput {
@@ -24,22 +27,35 @@ export async function runLegs(runs: LegRun[], env?: Record<string, string>): Pro
   return Promise.all(runs.map((r) => runLeg(r, env)));
 }
 
-async function runLeg({ leg, args }: LegRun, env?: Record<string, string>): Promise<LegOutput> {
+async function runLeg(run: LegRun, env?: Record<string, string>): Promise<LegOutput> {
+  if (!run.loadRef) return buildLeg(run, env);
+  try {
+    return await buildLeg(run, env);
+  } finally {
+    await removeLoadedImage(run.loadRef);
+  }
+}
+
+async function buildLeg({ leg, args, loadRef }: LegRun, env?: Record<string, string>): Promise<LegOutput> {
   fs.rmSync(leg.outDir, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(leg.outDir), { recursive: true });
   const startedAt = Date.now();
   const res = await exec('docker', args, { env: env ? { ...(process.env as Record<string, string>), ...env, BUILDKIT_PROGRESS: 'plain' } : { ...(process.env as Record<string, string>), BUILDKIT_PROGRESS: 'plain' } });
   const durationMs = Date.now() - startedAt;
-  const log = res.stderr + res.stdout;
+  let log = res.stderr + res.stdout;
   const base: BuiltLeg = { ...leg, ok: false, attestations: [], startedAt, durationMs, cache: countCacheSteps(log) };
   if (res.code !== 0) {
     return { built: { ...base, error: firstError(log) }, log };
   }
   try {
+    if (loadRef) {
+      const saved = await saveLoadedImage(loadRef, leg.outDir, `${leg.outDir}.save`);
+      log += `\nread back ${loadRef} with docker image save: ${saved.layers} layers` + (saved.compressed ? `, ${saved.compressed} handed over uncompressed and gzipped here (${formatMiB(saved.uncompressedBytes)} → ${formatMiB(saved.compressedBytes)})` : '') + '\n';
+    }
     const { manifest, attestations, compressedSize } = await readLegResult(leg.outDir);
     return { built: { ...base, ok: true, digest: manifest.digest, manifest, attestations, compressedSize }, log };
   } catch (err) {
-    return { built: { ...base, error: `reading the leg's OCI layout: ${(err as Error).message}` }, log };
+    return { built: { ...base, error: `${loadRef ? `reading ${loadRef} back from the engine` : "reading the leg's OCI layout"}: ${(err as Error).message}` }, log };
   }
 }
 
@@ -77,4 +93,8 @@ export function firstError(log: string): string {
   const lines = log.split('\n');
   const err = lines.find((l) => /^ERROR:|^error:|failed to solve/i.test(l.trim()));
   return (err ?? lines.filter((l) => l.trim()).slice(-1)[0] ?? 'build failed').trim();
+}
+
+function formatMiB(n: number): string {
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execOk } from '../exec.js';
 import { RegistryClient } from '../registry/client.js';
 import { resolveCredentials } from '../registry/credentials.js';
 import { OciLayout } from '../registry/layout.js';
@@ -110,16 +109,6 @@ function layoutIndex(index: MergedIndex, tags: string[]): ImageIndex {
       })
     : [desc];
   return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };
-}
-
-/** `load: true`: the verified, tagged layout goes into Docker's image store (containerd store keeps every platform). */
-export async function loadLayout(layoutDir: string, tarFile: string): Promise<void> {
-  await execOk('tar', ['-cf', tarFile, '-C', layoutDir, '.']);
-  try {
-    await execOk('docker', ['load', '-i', tarFile]);
-  } finally {
-    fs.rmSync(tarFile, { force: true });
-  }
 }
 
 /** Hard links where the filesystem allows (legs live beside the output), copies otherwise. */

@@ -69,7 +69,7 @@ export function resolveCacheWarnings(f: CacheFacts): string[] {
 
   const exports = specs.filter((x) => x.dir === 'cache-to' && x.kv.type !== 'inline');
   if (f.driver === 'docker' && f.containerdStore === false && exports.length) {
-    out.push(`the docker driver without the containerd image store cannot export caches: ${named(exports)} fails with "Cache export is not supported for the docker driver". Turn on the containerd image store ("features": {"containerd-snapshotter": true}) or use driver docker-container.`);
+    out.push(`the docker driver without the containerd image store cannot export caches ("Cache export is not supported for the docker driver"): ${named(exports)} dropped, the build runs without saving that cache. Turn on the containerd image store ("features": {"containerd-snapshotter": true}), or let the docker-container builder start (driver auto or docker-container).`);
   }
   return out;
 }
@@ -82,33 +82,4 @@ function oldBuildkit(f: CacheFacts): string | undefined {
     return `Docker Engine ${f.dockerVersion} (its built-in BuildKit)`;
   }
   return undefined;
-}
-
-/** `docker buildx inspect` → BuildKit versions of its nodes; `v0.0.0+unknown` (a distro build) is unknown. */
-export function parseBuildkitVersions(inspectStdout: string): string[] {
-  const out: string[] = [];
-  for (const line of inspectStdout.split('\n')) {
-    const m = /^\s*BuildKit(?: version)?:\s*v?(\d+\.\d+\.\d+)/.exec(line);
-    if (m && m[1] !== '0.0.0') out.push(m[1]!);
-  }
-  return out;
-}
-
-/**
- * `docker info --format '{{json .DriverStatus}}'` → whether the containerd image store is on
- * (`["driver-type","io.containerd.snapshotter.v1"]`); undefined when the output is not that JSON.
- */
-export function parseContainerdStore(driverStatusJson: string): boolean | undefined {
-  try {
-    const pairs = JSON.parse(driverStatusJson.trim()) as unknown;
-    if (!Array.isArray(pairs)) return undefined;
-    return pairs.some((p) => Array.isArray(p) && p[0] === 'driver-type' && p[1] === 'io.containerd.snapshotter.v1');
-  } catch {
-    return undefined;
-  }
-}
-
-/** "26.1.5+dfsg1" → "26.1.5"; undefined when there is no version. */
-export function parseEngineVersion(text: string): string | undefined {
-  return /(\d+\.\d+\.\d+)/.exec(text)?.[1];
 }

@@ -18,6 +18,9 @@ export function renderMarkdown(r: RunReport): string {
   }
   if (r.layout) out.push(`**OCI layout:** \`${esc(r.layout)}\``);
   if (r.tagged?.reason) out.push(`**Note:** ${esc(r.tagged.reason)}`);
+  const engine = renderEngine(r);
+  if (engine) out.push(engine);
+  if (r.builder?.lost.length) out.push(`**Not made on this builder:** ${r.builder.lost.map(esc).join('; ')}${r.builder.fallback ? ` (${esc(r.builder.fallback)})` : ''}`);
   if (r.matrix) out.push(`**Leg runners:** ${r.matrix.include.map((e) => `\`${e.platform}\` → ${esc(Array.isArray(e.runner) ? `[${e.runner.join(', ')}]` : e.runner)}`).join('; ')}`);
   out.push('');
   out.push('| Platform | Strategy | Digest | Compressed size | Build time | Checks |');
@@ -49,6 +52,22 @@ export function renderMarkdown(r: RunReport): string {
     out.push(details(`Build log for ${platform} (last 60 lines)`, '```\n' + escapeFence(log.split('\n').slice(-60).join('\n')) + '\n```'));
   }
   return out.join('\n') + '\n';
+}
+
+/** "**Engine:** Docker 28.5.2 (classic store, overlay2) · builder `x` (docker-container, BuildKit 0.31.2, `moby/buildkit:v0.31.2`) · buildx 0.29.1 · QEMU 7.2.13". */
+export function renderEngine(r: RunReport): string | undefined {
+  const e = r.engine;
+  const b = r.builder;
+  if (!e && !b) return undefined;
+  const parts: string[] = [];
+  if (e) parts.push(`Docker ${esc(e.dockerVersion ?? 'unknown')}${e.store ? ` (${e.store} store${e.storageDriver ? `, ${esc(e.storageDriver)}` : ''})` : ''}`);
+  if (b) {
+    const detail = [b.driver, b.buildkitVersion ? `BuildKit ${b.buildkitVersion}` : '', b.image ? `\`${esc(b.image)}\`` : '', b.legExport === 'docker-load' ? 'legs loaded and read back' : ''].filter(Boolean);
+    parts.push(`builder \`${esc(b.name)}\` (${detail.join(', ')})`);
+  }
+  if (e?.buildxVersion) parts.push(`buildx ${esc(e.buildxVersion)}`);
+  if (e?.qemuVersion) parts.push(`QEMU ${esc(e.qemuVersion)}`);
+  return `**Engine:** ${parts.join(' · ')}`;
 }
 
 function renderChecksCell(v: PlatformVerification | undefined): string {

@@ -4,7 +4,7 @@ import { exec, execOk } from '../exec.js';
 export interface BuilderInfo {
   name: string;
   driver: string;
-  nodes: { name: string; endpoint?: string; status?: string; platforms: string[] }[];
+  nodes: { name: string; endpoint?: string; status?: string; platforms: string[]; buildkitVersion?: string }[];
 }
 
 /** `docker buildx version` → "0.13.1". */
@@ -52,7 +52,22 @@ export function parseInspect(stdout: string): BuilderInfo {
       info.nodes.push(node);
     } else if (key === 'Endpoint' && node) node.endpoint = value;
     else if (key === 'Status' && node) node.status = value;
+    // buildx 0.13 says "BuildKit:", 0.29 "BuildKit version:"; a distro build reports v0.0.0+unknown.
+    else if ((key === 'BuildKit' || key === 'BuildKit version') && node) {
+      const v = /v?(\d+\.\d+\.\d+)/.exec(value)?.[1];
+      if (v && v !== '0.0.0') node.buildkitVersion = v;
+    }
     else if (key === 'Platforms' && node) node.platforms = value.split(',').map((p) => p.trim().replace(/\*$/, '')).filter(Boolean);
   }
   return info;
+}
+
+/** `docker buildx inspect` → BuildKit versions of its nodes; `v0.0.0+unknown` (a distro build) is unknown. */
+export function parseBuildkitVersions(inspectStdout: string): string[] {
+  const out: string[] = [];
+  for (const line of inspectStdout.split('\n')) {
+    const m = /^\s*BuildKit(?: version)?:\s*v?(\d+\.\d+\.\d+)/.exec(line);
+    if (m && m[1] !== '0.0.0') out.push(m[1]!);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePlatform } from '../platform.js';
-import { execOk } from '../exec.js';
+import { exec, execOk } from '../exec.js';
 import type { QemuMode } from '../types/config.js';
 
 const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
@@ -75,4 +75,23 @@ export function buildQemuInstallArgs(image: string, platforms: string[]): string
 export async function installQemu(image: string, platforms: string[]): Promise<void> {
   if (platforms.length === 0) return;
   await execOk('docker', buildQemuInstallArgs(image, platforms));
+}
+
+/**
+ * The version of the QEMU the kernel runs for foreign binaries: the `interpreter` of an enabled
+ * qemu handler, asked for `--version`. Undefined when none is registered or its file is not on
+ * this host (a handler installed from a container image with the F flag keeps working without it).
+ */
+export async function readQemuVersion(dir = BINFMT_DIR): Promise<string | undefined> {
+  const handler = readBinfmt(dir).filter((n) => n.startsWith('qemu-')).sort((a, b) => Number(b === 'qemu-aarch64') - Number(a === 'qemu-aarch64'))[0];
+  if (!handler) return undefined;
+  const interpreter = /^interpreter (\S+)/m.exec(fs.readFileSync(path.join(dir, handler), 'utf8'))?.[1];
+  if (!interpreter || !fs.existsSync(interpreter)) return undefined;
+  const res = await exec(interpreter, ['--version']);
+  return res.code === 0 ? parseQemuVersion(res.stdout) : undefined;
+}
+
+/** "qemu-aarch64 version 7.2.13 (Debian 1:7.2+dfsg-7+deb12u7)\nCopyright…" → "7.2.13 (Debian 1:7.2+dfsg-7+deb12u7)". */
+export function parseQemuVersion(stdout: string): string | undefined {
+  return /version\s+(\S+(?:\s+\([^)]*\))?)/.exec(stdout)?.[1];
 }

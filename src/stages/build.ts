@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildLegArgs } from '../build/args.js';
+import { buildLegArgs, resolveLoadRef } from '../build/args.js';
 import { cacheMountRun, restoreCacheMounts, saveCacheMounts } from '../cache/dance.js';
 import { runLegs, type LegRun } from '../build/legs.js';
 import type { Io } from '../pipeline.js';
@@ -23,7 +23,9 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
   const plan = await planOnBuilder(config, io, ctx.runDir);
   report.plan = plan;
   await setUpQemu(config, io, plan);
-  const builder = await setUpBuilder(config, io, plan, ctx.runId);
+  const { builder, engine } = await setUpBuilder(config, io, plan, ctx.runId);
+  report.engine = engine;
+  report.builder = { name: builder.name, driver: builder.driver, created: builder.created, legExport: builder.legExport, lost: builder.lost, ...(builder.buildkitVersion ? { buildkitVersion: builder.buildkitVersion } : {}), ...(builder.image ? { image: builder.image } : {}), ...(builder.fallback ? { fallback: builder.fallback } : {}) };
   const mounts = config.cacheMounts.length
     ? await io.group('Restore cache mounts', () => restoreCacheMounts(cacheMountRun(config, builder.name, plan.platforms.map((p) => p.platform)), io))
     : undefined;
@@ -32,7 +34,9 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
   const runs: LegRun[] = plan.platforms.map((p) => {
     const slug = p.platform.replace(/\//g, '-');
     const leg: Leg = { platform: p, outDir: path.join(ctx.runDir, 'legs', slug), metadataFile: path.join(ctx.runDir, 'legs', `${slug}.metadata.json`) };
-    return { leg, args: buildLegArgs({ config, platform: p, builder: builder.name, dockerfile: plan.dockerfile, outDir: leg.outDir, metadataFile: leg.metadataFile, secretFiles }) };
+    const loadRef = builder.legExport === 'docker-load' ? resolveLoadRef(ctx.runId, p.platform) : undefined;
+    const args = buildLegArgs({ config, platform: p, builder: builder.name, dockerfile: plan.dockerfile, outDir: leg.outDir, metadataFile: leg.metadataFile, secretFiles, legExport: builder.legExport, ...(loadRef ? { loadRef } : {}) });
+    return { leg, args, ...(loadRef ? { loadRef } : {}) };
   });
   const outputs = await runLegs(runs);
   for (const o of outputs) {

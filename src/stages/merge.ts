@@ -5,8 +5,12 @@
  */
 import * as path from 'node:path';
 import { composeIndex, indexAnnotations } from '../build/merge.js';
-import { loadLayout, moveTags, pushByDigest, putIndex, remoteSource, resolveDestinations, tagLayout, writeMergedLayout, type Destination } from '../build/publish.js';
+import { moveTags, pushByDigest, putIndex, remoteSource, resolveDestinations, tagLayout, writeMergedLayout, type Destination } from '../build/publish.js';
+import { loadLayout, loadPlatform, loadVerified } from '../build/load.js';
 import { exec } from '../exec.js';
+import { hostPlatform } from '../platform.js';
+import { probeEngine } from '../setup/engine.js';
+import type { ImageStore } from '../types/engine.js';
 import type { Io } from '../pipeline.js';
 import type { OciLayout } from '../registry/layout.js';
 import type { ImageSource } from '../registry/source.js';
@@ -56,9 +60,11 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
   if (config.smoke && report.verification) {
     const v = report.verification;
     await io.group('Smoke test', async () => {
-      const image = config.push ? `${dests[0]!.client.registry}/${dests[0]!.repo}@${index.digest}` : await loadForSmoke(layout!, index, ctx.runDir, ctx.runId);
+      const store = config.push ? undefined : await engineStore(report);
+      const images = config.push ? undefined : await loadForSmoke(layout!, index, v.platforms.map((p) => p.platform), store, ctx);
       try {
         for (const p of v.platforms) {
+          const image = images ? images[p.platform]! : `${dests[0]!.client.registry}/${dests[0]!.repo}@${index.digest}`;
           const check = await runSmoke(image, p.platform, { ...config.smoke!, network: config.network }, config.push ? 'missing' : 'never');
           io.info(`${p.platform}: ${check.ok ? 'ok' : 'FAILED'}: ${check.actual ?? ''}`);
           p.checks.push(check);
@@ -66,7 +72,7 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
         }
         v.ok = v.platforms.every((p) => p.ok) && v.extra.length === 0;
       } finally {
-        if (!config.push) await exec('docker', ['image', 'rm', image]);
+        for (const image of new Set(Object.values(images ?? {}))) await exec('docker', ['image', 'rm', image]);
       }
     });
   }
@@ -79,8 +85,8 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
     if (config.push) await moveTags(index, dests);
     if (layout) await tagLayout(layout, index, config.tags);
     if (config.load && layout) {
-      await loadLayout(layout.dir, path.join(ctx.runDir, 'load.tar'));
-      io.info(`loaded into the Docker image store${config.tags.length ? ` as ${config.tags.join(', ')}` : ' (untagged)'}`);
+      const what = await loadVerified(layout, index, { store: await engineStore(report), platforms: index.platforms.map((d) => platformOf(d.platform)), host: hostPlatform(), tags: config.tags, scratch: path.join(ctx.runDir, 'load') });
+      io.info(`loaded into the Docker image store${config.tags.length ? ` as ${config.tags.join(', ')}` : ' (untagged)'}: ${what}`);
     }
     if (t.reason) io.warning(t.reason);
     io.info(`tagged ${t.tags.join(', ') || '(layout only)'}`);
@@ -98,13 +104,35 @@ async function verify(config: Config, source: ImageSource, digest: string): Prom
   return verifyImage(source, digest, config.platforms, { entrypoint: true });
 }
 
-/** The layout has no registry to run from: load it under a throwaway name for the smoke test. */
-async function loadForSmoke(layout: OciLayout, index: MergedIndex, runDir: string, runId: string): Promise<string> {
-  const name = `multiarch-smoke/${runId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}:check`;
+/**
+ * The layout has no registry to run from: load it under throwaway names for the smoke test. The
+ * containerd store takes every platform under one name; the classic store one platform per name.
+ */
+async function loadForSmoke(layout: OciLayout, index: MergedIndex, platforms: string[], store: ImageStore | undefined, ctx: MergeContext): Promise<Record<string, string>> {
+  const name = `multiarch-smoke/${ctx.runId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}:check`;
+  const out: Record<string, string> = {};
+  if (store === 'classic') {
+    for (const p of platforms) {
+      out[p] = `${name}-${p.replace(/\//g, '-')}`;
+      await loadPlatform(layout, index, p, [out[p]!], path.join(ctx.runDir, 'smoke-load'));
+    }
+    return out;
+  }
   await tagLayout(layout, index, [name]);
-  await loadLayout(layout.dir, path.join(runDir, 'smoke.tar'));
+  await loadLayout(layout.dir, path.join(ctx.runDir, 'smoke.tar'));
   await tagLayout(layout, index, []);
-  return name;
+  for (const p of platforms) out[p] = name;
+  return out;
+}
+
+/** The store the legs' builder reported, or (merge mode, no builder here) the engine's own. */
+async function engineStore(report: RunReport): Promise<ImageStore | undefined> {
+  if (!report.engine) report.engine = await probeEngine();
+  return report.engine.store;
+}
+
+function platformOf(p: { os: string; architecture: string; variant?: string } | undefined): string {
+  return p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : 'unknown';
 }
 
 /** Pure: tags move when every check passed, or when the user asked to tag anyway. */

@@ -5,7 +5,7 @@ import { decide } from '../plan/decide.js';
 import type { BuilderNode } from '../plan/native.js';
 import { hostPlatform } from '../platform.js';
 import { buildxVersion, inspectBuilder } from '../setup/buildx.js';
-import { nativePlatformsOf } from '../setup/builder.js';
+import { nativePlatformsOf } from '../setup/platforms.js';
 import { resolveNodeWarnings, resolvePlanNodes } from '../setup/nodes.js';
 import type { Io } from '../pipeline.js';
 import type { Config } from '../types/config.js';

@@ -6,7 +6,9 @@ import { resolveCacheSecrets } from '../cache/scope.js';
 import { resolveCacheWarnings } from '../cache/warnings.js';
 import { probeCacheFacts, resolveBuilder, type ResolvedBuilder } from '../setup/builder.js';
 import { buildxVersion } from '../setup/buildx.js';
+import { probeEngine } from '../setup/engine.js';
 import { decideQemu, installQemu, readBinfmt } from '../setup/qemu.js';
+import type { EngineFacts } from '../types/engine.js';
 import type { Config } from '../types/config.js';
 import type { Plan } from '../types/plan.js';
 
@@ -34,8 +36,15 @@ async function installHandlers(config: Config, io: Io, emulated: string[], nonNa
   });
 }
 
-export async function setUpBuilder(config: Config, io: Io, plan: Plan, runId: string): Promise<ResolvedBuilder> {
+export interface SetUp {
+  builder: ResolvedBuilder;
+  engine: EngineFacts;
+}
+
+export async function setUpBuilder(config: Config, io: Io, plan: Plan, runId: string): Promise<SetUp> {
   return io.group('Builder', async () => {
+    const engine = await probeEngine(await buildxVersion());
+    io.info(describeEngine(engine));
     const b = await resolveBuilder({
       driver: config.driver,
       builder: config.builder,
@@ -44,25 +53,42 @@ export async function setUpBuilder(config: Config, io: Io, plan: Plan, runId: st
       onCreated: (name) => io.createdBuilder(name),
       nodes: config.nodes,
       targetPlatforms: config.platforms,
-      hostPlatforms: [hostPlatform()]
+      hostPlatforms: [hostPlatform()],
+      store: engine.store,
+      create: { image: config.buildkitImage, network: config.network },
+      onWarning: (m) => io.warning(m)
     });
-    io.info(`${b.created ? 'created' : 'using'} builder ${b.name} (${b.driver}): ${b.platforms.join(', ')}`);
-    await warnAboutCaches(config, io, plan, b);
-    return b;
+    io.info(`${b.created ? 'created' : 'using'} builder ${b.name} (${b.driver}${b.buildkitVersion ? `, BuildKit ${b.buildkitVersion}` : ''}${b.image ? `, ${b.image}` : ''}): ${b.platforms.join(', ')}`);
+    if (b.legExport === 'docker-load') {
+      io.info('legs are loaded into the engine under a temporary name and read back with docker image save: the docker driver on the classic image store cannot export OCI');
+      const asked = [config.provenance && config.provenance !== 'false' ? `provenance ${config.provenance}` : '', config.sbom && config.sbom !== 'false' ? `sbom ${config.sbom}` : '', ...config.attests.map((a) => `attests ${a}`)].filter(Boolean);
+      if (asked.length) io.warning(`the docker driver on the classic image store makes no attestations: ${asked.join(', ')} not made. Use a docker-container builder (driver: docker-container) or the containerd image store to get them.`);
+    }
+    await warnAboutCaches(config, io, plan, b, engine);
+    return { builder: b, engine };
   });
 }
 
+/** "Docker 28.5.2, classic image store (overlay2), buildx 0.29.1, QEMU 7.2.13". */
+export function describeEngine(e: EngineFacts): string {
+  const parts = [`Docker ${e.dockerVersion ?? 'unknown'}`];
+  if (e.store) parts.push(`${e.store} image store${e.storageDriver ? ` (${e.storageDriver})` : ''}`);
+  if (e.buildxVersion) parts.push(`buildx ${e.buildxVersion}`);
+  if (e.qemuVersion) parts.push(`QEMU ${e.qemuVersion}`);
+  return parts.join(', ');
+}
+
 /** Say so whenever buildx would silently drop a cache; mask cache tokens given in specs. */
-async function warnAboutCaches(config: Config, io: Io, plan: Plan, builder: ResolvedBuilder): Promise<void> {
+async function warnAboutCaches(config: Config, io: Io, plan: Plan, builder: ResolvedBuilder, engine: EngineFacts): Promise<void> {
   const specs = [...config.cacheFrom, ...config.cacheTo];
   if (specs.length === 0) return;
   for (const s of resolveCacheSecrets(specs, process.env)) io.secret(s);
-  const facts = await probeCacheFacts(builder.name, builder.driver);
+  const facts = await probeCacheFacts(builder.name, builder.driver, engine);
   const warnings = resolveCacheWarnings({
     cacheFrom: config.cacheFrom,
     cacheTo: config.cacheTo,
     env: process.env,
-    buildxVersion: await buildxVersion(),
+    buildxVersion: engine.buildxVersion ?? (await buildxVersion()),
     driver: builder.driver,
     platforms: plan.platforms.map((p) => p.platform),
     ...facts

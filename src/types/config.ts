@@ -58,6 +58,8 @@ export interface Config {
 
   qemu: QemuMode;
   qemuImage: string;
+  /** BuildKit image of a docker-container builder the run creates; pinned. */
+  buildkitImage: string;
   driver: DriverMode;
   verify: VerifyMode;
   summary: boolean;

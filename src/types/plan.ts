@@ -3,6 +3,7 @@
  * instead of mutating it, so the report can explain every decision.
  */
 import type { Mode } from './config.js';
+import type { BuilderFacts, EngineFacts } from './engine.js';
 import type { Matrix } from './matrix.js';
 import type { Descriptor } from './oci.js';
 
@@ -153,4 +154,7 @@ export interface RunReport {
   durationMs: number;
   /** The `plan` mode's leg matrix. */
   matrix?: Matrix;
+  /** The Docker engine the run talked to, and the builder its legs ran on. */
+  engine?: EngineFacts;
+  builder?: BuilderFacts;
 }
