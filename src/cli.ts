@@ -48,6 +48,7 @@ const BUILD: Record<string, FlagSpec> = {
   qemu: {},
   'qemu-image': {},
   driver: {},
+  'buildkit-image': {},
   builder: {},
   'summary-file': {}
 };
