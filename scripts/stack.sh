@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
 # scripts/stack.sh — the real Docker test stack for multiarch.
 #
-#   scripts/stack.sh up [--rebuild]   install (if needed) and start: containerd, dockerd
-#                                     (containerd image store), QEMU binfmt handlers, a
-#                                     local registry on 127.0.0.1:5000, and multi-arch base
-#                                     images (busybox:1.35, golang:1.19, python:3.11-slim)
-#                                     built from Debian packages and pushed to it.
+#   scripts/stack.sh up [--rebuild] [--engines all|default|NAME,...]
+#                        install (if needed) and start: QEMU binfmt handlers, the default
+#                        engine (containerd + dockerd, containerd image store), a local
+#                        registry on 127.0.0.1:5000, multi-arch base images (busybox:1.35,
+#                        golang:1.19, python:3.11-slim) built from Debian packages and pushed
+#                        to it, and (unless --engines default) the two extra engines.
 #   scripts/stack.sh down             stop what `up` started (by pid file)
 #   scripts/stack.sh status           report each piece; exit non-zero if any is not up
+#   scripts/stack.sh env ENGINE       print KEY=VALUE lines that select ENGINE for `docker`,
+#                                     e.g. `export $(scripts/stack.sh env docker28-classic)`
 #
-# Everything listens on loopback only. Nothing is pulled from Docker Hub: the base images
-# are assembled from Debian .deb files (apt) and imported with `docker import`.
+# Engines (all on unix sockets, all with `bridge: none`, `iptables: false`):
+#   docker28-containerd  Debian forky's docker.io/docker-cli 28.5, buildx 0.29, containerd 2.1,
+#                        containerd image store; /var/run/docker.sock (the default)
+#   docker28-classic     the same dockerd, classic image store (overlay2), sharing containerd
+#                        in its own namespace; unix:///run/multiarch-stack/docker-classic.sock
+#   docker26-containerd  trixie's docker.io/docker-cli 26.1, buildx 0.13.1 and containerd 1.7,
+#                        extracted under /opt/multiarch-stack/docker26 (own containerd),
+#                        containerd image store; unix:///run/multiarch-stack/docker26.sock
+#
+# Everything listens on loopback or unix sockets only. Nothing is pulled from Docker Hub: the
+# base images are assembled from Debian .deb files (apt) and imported with `docker import`.
 # Builds use them through buildx named contexts, e.g.
 #   --build-context golang:1.19=docker-image://localhost:5000/library/golang:1.19
 #
-# Environment overrides: DOCKER (client binary), STACK_REGISTRY_PORT (default 5000).
+# Environment overrides: DOCKER (client binary for the docker28 engines),
+# STACK_REGISTRY_PORT (default 5000).
 set -euo pipefail
 
 STATE_DIR=/var/lib/multiarch-stack
@@ -26,6 +39,17 @@ REGISTRY_ADDR=127.0.0.1:${REGISTRY_PORT}
 REGISTRY=localhost:${REGISTRY_PORT}
 REGISTRY_URL=http://${REGISTRY_ADDR}
 ARCHES=(amd64 arm64)
+ENGINES=(docker28-containerd docker28-classic docker26-containerd)
+DEFAULT_ENGINE=docker28-containerd
+# Debian forky's engine packages for the default engine (apt pin 100: only these come from
+# forky; libc6, runc, iptables stay bookworm's).
+FORKY_PKGS=(docker.io docker-cli docker-buildx containerd tini-static)
+# docker26-containerd: trixie's packages, downloaded and extracted (not installed: they share
+# their names with forky's).
+D26_PKGS=(docker.io docker-cli docker-buildx containerd)
+D26_DIR=/opt/multiarch-stack/docker26
+D26_CLIENT_BIN=$D26_DIR/client/bin
+D26_CONFIG=$D26_DIR/config
 # name:tag of every base image, in build order
 IMAGES=(busybox:1.35 golang:1.19 python:3.11-slim)
 # Packages never pulled into a base image rootfs (maintainer-script machinery).
@@ -47,10 +71,46 @@ pick_docker() {
   elif command -v docker >/dev/null 2>&1; then DOCKER=$(command -v docker)
   else DOCKER=""; fi
 }
-docker_() { "$DOCKER" "$@"; }
-engine_ok() {
-  [[ -n "${DOCKER:-}" ]] && docker_ info >/dev/null 2>&1 && docker_ buildx version >/dev/null 2>&1
+
+is_engine() { [[ " ${ENGINES[*]} " == *" $1 "* ]]; }
+engine_sock() { # ENGINE — the daemon's unix socket
+  case $1 in
+  docker28-containerd) echo /var/run/docker.sock ;;
+  docker28-classic) echo "$RUN_DIR/docker-classic.sock" ;;
+  docker26-containerd) echo "$RUN_DIR/docker26.sock" ;;
+  *) die "unknown engine '$1' (one of: ${ENGINES[*]})" ;;
+  esac
 }
+engine_pidname() { # ENGINE — name of the pid/log files of its dockerd under RUN_DIR/LOG_DIR
+  case $1 in
+  docker28-containerd) echo dockerd ;; # (the name earlier versions of this script used)
+  docker28-classic) echo dockerd-classic ;;
+  docker26-containerd) echo dockerd-docker26 ;;
+  *) die "unknown engine '$1'" ;;
+  esac
+}
+# edocker ENGINE ARGS... — run the docker client that goes with ENGINE, against ENGINE.
+# DOCKER_HOST wins over DOCKER_CONTEXT in the CLI, so the engine is always the one named.
+# The docker28 engines drop DOCKER_CONFIG: a shell that evaluated `env docker26-containerd`
+# would otherwise hand them buildx 0.13.1 from $DOCKER_CONFIG/cli-plugins.
+edocker() {
+  local e=$1
+  shift
+  case $e in
+  docker26-containerd)
+    DOCKER_HOST="unix://$(engine_sock "$e")" DOCKER_CONFIG="$D26_CONFIG" "$D26_CLIENT_BIN/docker" "$@" ;;
+  *)
+    [[ -n "${DOCKER:-}" ]] || return 127
+    env -u DOCKER_CONFIG DOCKER_HOST="unix://$(engine_sock "$e")" "$DOCKER" "$@" ;;
+  esac
+}
+docker_() { edocker "$DEFAULT_ENGINE" "$@"; }
+engine_answers() { # ENGINE — `docker info` and `docker buildx version` both work
+  local v
+  v=$(edocker "$1" info -f '{{.ServerVersion}}' 2>/dev/null) && [[ -n "$v" ]] &&
+    edocker "$1" buildx version >/dev/null 2>&1
+}
+engine_ok() { engine_answers "$DEFAULT_ENGINE"; }
 can_install() {
   [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1 && [[ -r /etc/debian_version ]]
 }
@@ -62,11 +122,19 @@ write_file() {
   printf '%s\n' "$content" >"$path"
   log "wrote $path"
 }
+# running PID — the process exists and is not a zombie: PID 1 on some machines reaps
+# orphans only every few seconds, and `kill -0` succeeds on a zombie.
+running() {
+  local st
+  kill -0 "$1" 2>/dev/null || return 1
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ "${st%% *}" != Z ]]
+}
 pid_alive() { # pidfile [expected-comm]
   local f=$1 pid
   [[ -f "$f" ]] || return 1
   pid=$(cat "$f" 2>/dev/null) || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && running "$pid" || return 1
   if [[ -n "${2:-}" ]]; then
     [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$2"* ]] || return 1
   fi
@@ -93,11 +161,11 @@ stop_bg() { # NAME COMM
   fi
   pid=$(cat "$f")
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 60; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
+  for ((i = 0; i < 120; i++)); do
+    running "$pid" || break
+    sleep 0.25
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if running "$pid"; then
     warn "$name (pid $pid) did not stop after 30 s; sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi
@@ -116,33 +184,55 @@ wait_for() { # SECONDS CMD... — true once CMD succeeds, false after SECONDS
 
 # --------------------------------------------------------------------------- packages
 
-ensure_apt_sources() {
-  local arch
+# ensure_apt_source RELEASE — Debian RELEASE, pinned low (100): nothing is installed or
+# upgraded from it unless asked for by name as NAME/RELEASE. Returns 0 if it wrote a file.
+ensure_apt_source() {
+  local rel=$1 arch wrote=1
   arch=$(dpkg --print-architecture)
-  # Debian trixie, pinned low: only packages asked for with /trixie come from it.
-  write_file /etc/apt/sources.list.d/trixie.sources "Types: deb
+  write_file "/etc/apt/sources.list.d/$rel.sources" "Types: deb
 URIs: http://deb.debian.org/debian
-Suites: trixie
+Suites: $rel
 Components: main
 Architectures: ${arch}
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" || true
-  write_file /etc/apt/preferences.d/multiarch-trixie "Package: *
-Pin: release n=trixie
-Pin-Priority: 100" || true
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" && wrote=0
+  write_file "/etc/apt/preferences.d/multiarch-$rel" "Package: *
+Pin: release n=$rel
+Pin-Priority: 100" && wrote=0
+  return $wrote
+}
+# apt_knows PKG RELEASE — apt's lists have PKG in RELEASE (false before `apt-get update`)
+# (output captured first: `grep -q` quitting early would fail the pipe under pipefail)
+apt_knows() {
+  local out
+  out=$(apt-cache madison "$1" 2>/dev/null) || return 1
+  [[ "$out" == *" $2/"* ]]
+}
+# ensure_release_lists RELEASE — its source and pin written, and its lists fetched.
+ensure_release_lists() {
+  local rel=$1
+  if ensure_apt_source "$rel" || ! apt_knows docker.io "$rel"; then
+    apt-get update -q || die "apt-get update failed"
+    apt_knows docker.io "$rel" || die "apt has no Debian $rel lists after apt-get update"
+  fi
 }
 
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+pkg_version() { pkg_installed "$1" && dpkg-query -W -f='${Version}' "$1"; }
+pkg_at_least() { # NAME VERSION
+  local v
+  v=$(pkg_version "$1") && dpkg --compare-versions "$v" ge "$2"
+}
 
-# install_packages SPEC... (SPEC is name or name/release); installs only the missing ones.
-install_packages() {
-  local spec missing=() created_policy=0
+# apt_install SPEC... (SPEC is name or name/release) — always runs apt-get install.
+apt_install() {
+  local spec rel created_policy=0 rc=0
+  can_install || die "cannot install $* : need root on Debian with apt-get"
   for spec in "$@"; do
-    pkg_installed "${spec%%/*}" || missing+=("$spec")
+    [[ "$spec" == */* ]] || continue
+    rel=${spec#*/}
+    ensure_apt_source "$rel" || true
   done
-  ((${#missing[@]})) || return 0
-  can_install || die "missing packages (${missing[*]}) and cannot install them: need root on Debian with apt-get"
-  if printf '%s\n' "${missing[@]}" | grep -q '/trixie$'; then ensure_apt_sources; fi
-  log "installing: ${missing[*]}"
+  log "installing: $*"
   # No init system here: keep package maintainer scripts from starting services
   # (docker, docker-registry); this script starts what it needs itself.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
@@ -150,13 +240,25 @@ install_packages() {
     chmod +x /usr/sbin/policy-rc.d
     created_policy=1
   fi
-  local rc=0
   apt-get update -q || rc=$?
   if ((rc == 0)); then
-    apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
+    # confold/confdef: an upgrade (trixie -> forky) never stops at a conffile prompt
+    apt-get install -y -q --no-install-recommends \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" || rc=$?
   fi
   if ((created_policy)); then rm -f /usr/sbin/policy-rc.d; fi
-  ((rc == 0)) || die "apt-get failed (exit $rc) installing: ${missing[*]}"
+  ((rc == 0)) || die "apt-get failed (exit $rc) installing: $*"
+}
+
+# install_packages SPEC... (SPEC is name or name/release); installs only the missing ones.
+install_packages() {
+  local spec missing=()
+  for spec in "$@"; do
+    pkg_installed "${spec%%/*}" || missing+=("$spec")
+  done
+  ((${#missing[@]})) || return 0
+  can_install || die "missing packages (${missing[*]}) and cannot install them: need root on Debian with apt-get"
+  apt_install "${missing[@]}"
 }
 
 # --------------------------------------------------------------------------- binfmt
@@ -181,7 +283,37 @@ check_binfmt() {
   grep -q '^flags:.*F' "$f" || { warn "$f lacks the F flag: emulation inside containers will fail"; return 1; }
 }
 
-# --------------------------------------------------------------------------- engine
+# --------------------------------------------------------------------------- engines
+
+# The default engine runs Debian forky's packages (docker 28.5, buildx 0.29, containerd 2.1):
+# the generation GitHub-hosted runners have (Docker 28+, buildx 0.2x). An earlier version of
+# this script installed trixie's (docker 26, buildx 0.13): that counts as not OK here, and
+# `up` upgrades it.
+forky_packages_ok() {
+  pkg_at_least docker.io 28 && pkg_at_least docker-cli 28 && pkg_at_least docker-buildx 0.20 &&
+    pkg_at_least containerd 2 && pkg_installed tini-static
+}
+
+ensure_default_packages() {
+  local specs=() p
+  if ! forky_packages_ok; then
+    if [[ -n "$(pkg_version docker.io || true)" ]]; then
+      log "docker.io $(pkg_version docker.io) installed: moving to Debian forky's packages"
+    fi
+    # Daemons of ours still running the binaries about to be replaced would keep running the
+    # old version (and `up` would reuse them): stop them first.
+    stop_bg "$(engine_pidname docker28-classic)" dockerd
+    stop_bg "$(engine_pidname docker28-containerd)" dockerd
+    stop_bg containerd containerd
+    for p in "${FORKY_PKGS[@]}"; do specs+=("$p/forky"); done
+  fi
+  for p in qemu-user-static binfmt-support docker-registry ca-certificates curl; do
+    pkg_installed "$p" || specs+=("$p")
+  done
+  ((${#specs[@]})) || return 0
+  apt_install "${specs[@]}"
+  forky_packages_ok || die "after apt-get install, these are not forky's: $(for p in "${FORKY_PKGS[@]}"; do printf '%s=%s ' "$p" "$(pkg_version "$p" || echo none)"; done)"
+}
 
 write_daemon_json() {
   local f=/etc/docker/daemon.json
@@ -190,39 +322,176 @@ write_daemon_json() {
   write_file "$f" "$want" || true
 }
 
-start_engine() {
-  local i sock=/run/containerd/containerd.sock
-  containerd_ok() { ctr --address "$sock" version >/dev/null 2>&1; }
-  if containerd_ok; then
-    log "containerd already answering on $sock"
-  else
-    # a socket left by a killed containerd would make the wait below pass too early
-    [[ -S "$sock" ]] && ! pid_alive "$RUN_DIR/containerd.pid" containerd && rm -f "$sock"
-    start_bg containerd containerd containerd
+# start_containerd NAME SOCKET CMD... — start CMD (a containerd) unless SOCKET answers.
+start_containerd() {
+  local name=$1 sock=$2
+  shift 2
+  containerd_ok() { ctr --address "$1" version >/dev/null 2>&1; }
+  if containerd_ok "$sock"; then
+    log "$name already answering on $sock"
+    return 0
   fi
-  if ! wait_for 30 containerd_ok; then
-    tail -n 40 "$LOG_DIR/containerd.log" >&2 || true
-    die "containerd did not come up (log: $LOG_DIR/containerd.log)"
+  # a socket left by a killed containerd would make the wait below pass too early
+  if [[ -S "$sock" ]] && ! pid_alive "$RUN_DIR/$name.pid" containerd; then rm -f "$sock"; fi
+  start_bg "$name" containerd "$@"
+  if ! wait_for 30 containerd_ok "$sock"; then
+    tail -n 40 "$LOG_DIR/$name.log" >&2 || true
+    die "$name did not come up on $sock (log: $LOG_DIR/$name.log)"
   fi
-  start_bg dockerd dockerd dockerd --containerd=/run/containerd/containerd.sock \
-    --host=unix:///var/run/docker.sock --config-file=/etc/docker/daemon.json
-  log "waiting for the Docker engine (up to 60 s)…"
-  local ok=0
+}
+
+# engine_probe ENGINE — one `docker info` call; sets E_VERSION, E_DRIVER, E_STORE
+# ("containerd": containerd image store, "classic": graphdriver). False if it does not answer.
+# (The 26.1 CLI's `docker info -f` exits 0 with empty server fields when the daemon does not
+# answer: an empty ServerVersion is the test.)
+engine_probe() {
+  local out dstat
+  out=$(edocker "$1" info -f '{{.ServerVersion}}|{{.Driver}}|{{json .DriverStatus}}' 2>/dev/null) || return 1
+  IFS='|' read -r E_VERSION E_DRIVER dstat <<<"$out"
+  [[ -n "$E_VERSION" ]] || return 1
+  if [[ "$dstat" == *io.containerd.snapshotter* ]]; then E_STORE=containerd; else E_STORE=classic; fi
+}
+
+# start_dockerd ENGINE CMD... — start CMD (a dockerd) for ENGINE unless it runs, wait for
+# `docker info`, check `docker buildx version` with the engine's client; sets E_* as
+# engine_probe does, and E_BUILDX.
+start_dockerd() {
+  local e=$1 name i ok=0
+  shift
+  name=$(engine_pidname "$e")
+  start_bg "$name" dockerd "$@"
   for ((i = 0; i < 120; i++)); do
-    if docker_ info >/dev/null 2>&1; then ok=1; break; fi
-    pid_alive "$RUN_DIR/dockerd.pid" dockerd || break # died: no point in waiting
+    if engine_probe "$e"; then ok=1; break; fi
+    pid_alive "$RUN_DIR/$name.pid" dockerd || break # died: no point in waiting
     sleep 0.5
   done
   if ((ok == 0)); then
-    echo "---- tail of $LOG_DIR/dockerd.log" >&2
-    tail -n 40 "$LOG_DIR/dockerd.log" >&2 || true
-    echo "---- tail of $LOG_DIR/containerd.log" >&2
-    tail -n 20 "$LOG_DIR/containerd.log" >&2 || true
-    die "the Docker engine did not answer 'docker info' within 60 s"
+    echo "---- tail of $LOG_DIR/$name.log" >&2
+    tail -n 40 "$LOG_DIR/$name.log" >&2 || true
+    die "$e did not answer 'docker info' on $(engine_sock "$e") within 60 s (log: $LOG_DIR/$name.log)"
   fi
-  if ! docker_ info -f '{{.DriverStatus}}' | grep -q 'io.containerd.snapshotter'; then
-    warn "the engine is not using the containerd image store; multi-platform builds with the docker driver need it"
+  E_BUILDX=$(edocker "$e" buildx version 2>/dev/null | cut -d' ' -f2) ||
+    die "$e: 'docker buildx version' fails with its client (no buildx plugin in \$DOCKER_CONFIG/cli-plugins or /usr/libexec/docker/cli-plugins?)"
+  log "$e up: server $E_VERSION, buildx $E_BUILDX, $E_STORE image store, driver $E_DRIVER"
+}
+
+# docker28-containerd: /var/run/docker.sock, the system containerd (forky's 2.1) in namespace
+# "moby", /etc/docker/daemon.json. Everything else in this script (registry, base images)
+# goes through it.
+ensure_default_engine() {
+  if ! pid_alive "$RUN_DIR/$(engine_pidname "$DEFAULT_ENGINE").pid" dockerd && engine_ok; then
+    # an engine this script did not start (a system service, another tool): use it as it is
+    local v
+    v=$(docker_ version -f '{{.Server.Version}}' 2>/dev/null || echo '?')
+    log "reusing the Docker engine on $(engine_sock "$DEFAULT_ENGINE") (not started by this script; server $v)"
+    if ! [[ "${v%%.*}" =~ ^[0-9]+$ ]] || ((${v%%.*} < 28)); then
+      warn "that engine is Docker $v, not 28+: $DEFAULT_ENGINE is meant to be forky's 28.5 (stop it and rerun up)"
+    fi
+    if ! check_binfmt; then
+      install_packages qemu-user-static binfmt-support
+      setup_binfmt
+    fi
+    return 0
   fi
+  can_install || die "no usable Docker engine ('docker info' and 'docker buildx version' must both work) and cannot install one: need root on Debian with apt-get"
+  ensure_default_packages
+  [[ -n "${DOCKER:-}" && -x "$DOCKER" ]] || DOCKER=""
+  pick_docker
+  [[ -n "$DOCKER" ]] || die "no docker client after install"
+  write_daemon_json
+  setup_binfmt # before the daemons start: buildkit probes emulators at start-up
+  start_containerd containerd /run/containerd/containerd.sock containerd
+  start_dockerd "$DEFAULT_ENGINE" dockerd --containerd=/run/containerd/containerd.sock \
+    --host="unix://$(engine_sock "$DEFAULT_ENGINE")" --config-file=/etc/docker/daemon.json
+  if [[ "$E_STORE" != containerd ]]; then
+    warn "$DEFAULT_ENGINE is not using the containerd image store; multi-platform builds with the docker driver need it"
+  fi
+}
+
+# docker28-classic: forky's dockerd once more, with the classic image store (graphdriver
+# overlay2, what GitHub-hosted runners use), its own data-root, exec-root, pid file, socket
+# and config file. It shares the system containerd (only for running containers: with the
+# classic store containerd holds no images of it) in namespaces of its own, so neither
+# daemon sees or cleans up the other's containers; a second containerd would buy nothing.
+ensure_classic_engine() {
+  local e=docker28-classic conf=$STATE_DIR/docker-classic.json
+  write_file "$conf" '{"features":{"containerd-snapshotter":false},"bridge":"none","iptables":false}' || true
+  mkdir -p "$STATE_DIR/docker-classic" "$RUN_DIR/docker-classic-exec"
+  start_dockerd "$e" dockerd --config-file="$conf" \
+    --containerd=/run/containerd/containerd.sock \
+    --containerd-namespace=moby-classic --containerd-plugins-namespace=plugins.moby-classic \
+    --data-root="$STATE_DIR/docker-classic" --exec-root="$RUN_DIR/docker-classic-exec" \
+    --pidfile="$RUN_DIR/docker-classic.daemon.pid" --host="unix://$(engine_sock "$e")"
+  [[ "$E_STORE" == classic ]] || die "$e uses the containerd image store; check $conf"
+  [[ "$E_DRIVER" == overlay2 ]] || warn "$e: graphdriver is '$E_DRIVER', not overlay2 as on GitHub-hosted runners"
+}
+
+# docker26-containerd files: trixie's docker.io, docker-cli, docker-buildx and containerd,
+# downloaded with apt (never installed: forky's packages have the same names) and extracted
+# with dpkg-deb under D26_DIR. Client side: D26_CLIENT_BIN holds only `docker` (26.1), so
+# putting it first on PATH shadows nothing else, and D26_CONFIG/cli-plugins holds buildx
+# 0.13.1, which the CLI finds there before /usr/libexec/docker/cli-plugins (forky's 0.29).
+ensure_docker26_files() {
+  local stamp=$D26_DIR/.debs new=$D26_DIR.new out debs=() d p specs=()
+  if [[ -f "$stamp" && -x "$D26_DIR/usr/sbin/dockerd" && -x "$D26_DIR/usr/bin/containerd" &&
+    -x "$D26_CLIENT_BIN/docker" && -x "$D26_CONFIG/cli-plugins/docker-buildx" ]]; then
+    return 0
+  fi
+  can_install || die "docker26-containerd is not set up under $D26_DIR and cannot be: need root on Debian with apt"
+  ensure_release_lists trixie
+  for p in "${D26_PKGS[@]}"; do specs+=("$p/trixie"); done
+  out=$(fetch_debs "${specs[@]}")
+  mapfile -t debs <<<"$out"
+  rm -rf "$new"
+  mkdir -p "$new"
+  for d in "${debs[@]}"; do dpkg-deb -x "$d" "$new"; done
+  rm -rf "$new"/usr/share/{doc,man,bash-completion,zsh,fish} "$new"/lib/systemd "$new"/usr/lib/systemd "$new"/etc/init.d
+  mkdir -p "$new/client/bin" "$new/config/cli-plugins"
+  ln -sfn ../../usr/bin/docker "$new/client/bin/docker"
+  ln -sfn ../../usr/libexec/docker/cli-plugins/docker-buildx "$new/config/cli-plugins/docker-buildx"
+  # trixie's binaries are built against glibc 2.41; make sure they run on this libc
+  for p in usr/bin/docker usr/sbin/dockerd usr/bin/containerd usr/libexec/docker/cli-plugins/docker-buildx; do
+    [[ -x "$new/$p" ]] || die "$p missing from the trixie packages (${debs[*]##*/})"
+    "$new/$p" --version >/dev/null 2>&1 || "$new/$p" version >/dev/null 2>&1 ||
+      die "$new/$p does not run here: $("$new/$p" --version 2>&1 | head -n3)"
+  done
+  printf '%s\n' "${debs[@]##*/}" >"$new/.debs"
+  rm -rf "$D26_DIR"
+  mv "$new" "$D26_DIR"
+  log "docker26-containerd files in $D26_DIR: ${debs[*]##*/}"
+}
+
+# docker26-containerd: trixie's dockerd 26.1 with the containerd image store, on its own
+# containerd (trixie's 1.7, the version Docker 26 shipped with; dockerd 26 is not made for
+# containerd 2.x, and a self-hosted runner that lags on 26 has 1.7 too). The extracted
+# usr/bin and usr/sbin come first on PATH for both daemons, so they find their own
+# containerd-shim-runc-v2, docker-init and docker-proxy; runc is bookworm's /usr/sbin/runc.
+ensure_docker26_engine() {
+  local e=docker26-containerd conf=$STATE_DIR/docker26.json ctd=$STATE_DIR/containerd26.toml
+  local path="$D26_DIR/usr/sbin:$D26_DIR/usr/bin:$PATH"
+  ensure_docker26_files
+  # containerd 1.7's config (version 2 format): root, state and socket apart from the
+  # system containerd's; no CRI (no Kubernetes here), no TCP listeners.
+  write_file "$ctd" "# written by scripts/stack.sh — containerd 1.7 for the docker26-containerd engine
+version = 2
+root = \"$STATE_DIR/containerd26\"
+state = \"$RUN_DIR/containerd26\"
+disabled_plugins = [\"io.containerd.grpc.v1.cri\"]
+
+[grpc]
+  address = \"$RUN_DIR/containerd26.sock\"
+
+[plugins.\"io.containerd.internal.v1.opt\"]
+  path = \"$STATE_DIR/containerd26/opt\"" || true
+  write_file "$conf" '{"features":{"containerd-snapshotter":true},"bridge":"none","iptables":false}' || true
+  mkdir -p "$STATE_DIR/docker26" "$RUN_DIR/docker26-exec"
+  start_containerd containerd26 "$RUN_DIR/containerd26.sock" \
+    env PATH="$path" "$D26_DIR/usr/bin/containerd" --config "$ctd"
+  start_dockerd "$e" env PATH="$path" "$D26_DIR/usr/sbin/dockerd" --config-file="$conf" \
+    --containerd="$RUN_DIR/containerd26.sock" \
+    --data-root="$STATE_DIR/docker26" --exec-root="$RUN_DIR/docker26-exec" \
+    --pidfile="$RUN_DIR/docker26.daemon.pid" --host="unix://$(engine_sock "$e")"
+  [[ "$E_STORE" == containerd ]] || die "$e does not use the containerd image store; check $conf"
 }
 
 # --------------------------------------------------------------------------- registry
@@ -338,8 +607,8 @@ resolve_deps() {
     }' <<<"$out"
 }
 
-# fetch_debs PKG... (apt names from resolve_deps) — download into the cache what is not
-# there yet; print the .deb paths.
+# fetch_debs PKG... (apt names from resolve_deps, or NAME/RELEASE) — download into the cache
+# what is not there yet; print the .deb paths.
 fetch_debs() {
   local uris fname missing=() files=() n=0
   mkdir -p "$CACHE_DIR/debs"
@@ -354,13 +623,17 @@ fetch_debs() {
   ((n == $#)) || die "apt gave $n download(s) for $# package(s): $*"
   if ((${#missing[@]})); then
     log "downloading ${#missing[@]} package(s) into $CACHE_DIR/debs"
-    # apt-get download takes names, not file names: name_version_arch.deb -> name:arch
-    local names=() f
+    # apt-get download takes names, not file names: name_version_arch.deb -> name:arch=version
+    # (the exact version: a bare name would get the candidate, e.g. bookworm's instead of the
+    # NAME/trixie asked for; epochs are "%3a" in file names)
+    local names=() f n v a
     for f in "${missing[@]}"; do
       f=${f%.deb}
-      names+=("${f%%_*}:${f##*_}")
+      n=${f%%_*} a=${f##*_} v=${f#*_}
+      v=${v%_*}
+      v=${v//%3a/:}
+      if [[ "$a" == all ]]; then names+=("$n=$v"); else names+=("$n:$a=$v"); fi
     done
-    names=("${names[@]/%:all/}")
     (cd "$CACHE_DIR/debs" && apt-get download -q "${names[@]}" >&2) || die "apt-get download failed"
   fi
   printf '%s\n' "${files[@]}"
@@ -486,74 +759,141 @@ ensure_images() {
 
 # --------------------------------------------------------------------------- commands
 
-cmd_up() {
-  local rebuild=0 t0=$SECONDS
-  for a in "$@"; do
-    case $a in
-    --rebuild) rebuild=1 ;;
-    *) die "unknown option for up: $a" ;;
-    esac
+# parse_engines SPEC — all | default | NAME[,NAME...]; prints engine names, the default first
+# (the registry and the base images need it).
+parse_engines() {
+  local spec=$1 e list=()
+  case $spec in
+  all) printf '%s\n' "${ENGINES[@]}"; return 0 ;;
+  default) echo "$DEFAULT_ENGINE"; return 0 ;;
+  esac
+  IFS=, read -r -a list <<<"$spec"
+  echo "$DEFAULT_ENGINE"
+  for e in "${list[@]}"; do
+    is_engine "$e" || die "unknown engine '$e' for --engines (all, default, or of: ${ENGINES[*]})"
+    [[ "$e" == "$DEFAULT_ENGINE" ]] || echo "$e"
   done
+}
+# The engines the last `up` brought up (status only fails for those); all when unknown.
+selected_engines() {
+  if [[ -s "$RUN_DIR/engines" ]]; then cat "$RUN_DIR/engines"; else printf '%s\n' "${ENGINES[@]}"; fi
+}
+
+cmd_up() {
+  local rebuild=0 t0=$SECONDS sel=all out want=() e onpath
+  while (($#)); do
+    case $1 in
+    --rebuild) rebuild=1 ;;
+    --engines) [[ $# -ge 2 ]] || die "--engines needs a value: all, default or NAME,..."; sel=$2; shift ;;
+    --engines=*) sel=${1#*=} ;;
+    *) die "unknown option for up: $1" ;;
+    esac
+    shift
+  done
+  out=$(parse_engines "$sel")
+  mapfile -t want <<<"$out"
   pick_docker
-  if engine_ok; then
-    log "reusing the Docker engine already reachable via $DOCKER"
-    if ! check_binfmt; then
-      install_packages qemu-user-static binfmt-support
-      setup_binfmt
-    fi
-  else
-    can_install || die "no usable Docker engine ('docker info' and 'docker buildx version' must both work) and cannot install one: need root on Debian with apt-get"
-    install_packages docker.io/trixie docker-cli/trixie containerd/trixie docker-buildx/trixie \
-      qemu-user-static binfmt-support docker-registry ca-certificates curl
-    DOCKER=""
-    pick_docker
-    [[ -n "$DOCKER" ]] || die "no docker client after install"
-    docker_ buildx version >/dev/null 2>&1 || die "'$DOCKER buildx' does not work (package docker-buildx, /usr/libexec/docker/cli-plugins)"
-    write_daemon_json
-    setup_binfmt # before the daemon starts: buildkit probes emulators at start-up
-    start_engine
-  fi
+  ensure_default_engine
   # The registry tests start their own htpasswd and token-auth registries.
   command -v htpasswd >/dev/null 2>&1 || install_packages apache2-utils
   command -v openssl >/dev/null 2>&1 || install_packages openssl
   start_registry
   ensure_images "$rebuild"
+  for e in "${want[@]}"; do
+    case $e in
+    docker28-classic) ensure_classic_engine ;;
+    docker26-containerd) ensure_docker26_engine ;;
+    esac
+  done
+  mkdir -p "$RUN_DIR"
+  printf '%s\n' "${want[@]}" >"$RUN_DIR/engines"
+  # The action runs `docker` from PATH (on some machines /usr/local/bin/docker, not Debian's):
+  # it must find a buildx plugin too.
+  onpath=$(command -v docker 2>/dev/null || true)
+  if [[ -z "$onpath" ]]; then
+    warn "no \`docker\` on PATH (the action runs \`docker\` from PATH)"
+  elif ! env -u DOCKER_CONFIG "$onpath" buildx version >/dev/null 2>&1; then
+    warn "\`$onpath buildx version\` fails: that client finds no buildx plugin"
+  fi
   log "up in $((SECONDS - t0)) s"
   cmd_status || true
 }
 
 cmd_down() {
-  stop_bg dockerd dockerd
+  stop_bg "$(engine_pidname docker26-containerd)" dockerd
+  stop_bg "$(engine_pidname docker28-classic)" dockerd
+  stop_bg "$(engine_pidname docker28-containerd)" dockerd
+  stop_bg containerd26 containerd
   stop_bg containerd containerd
   stop_bg registry docker-registry
 }
 
-cmd_status() {
-  local bad=0 img name tag p f
-  pick_docker
-  echo "== multiarch stack status"
-  if [[ -n "$DOCKER" ]] && docker_ info >/dev/null 2>&1; then
-    echo "docker engine : up — server $(docker_ version -f '{{.Server.Version}}' 2>/dev/null), client $DOCKER $(docker_ version -f '{{.Client.Version}}' 2>/dev/null), storage $(docker_ info -f '{{.Driver}}' 2>/dev/null)"
-    if pid_alive "$RUN_DIR/dockerd.pid" dockerd; then echo "                dockerd pid $(cat "$RUN_DIR/dockerd.pid") (started by this script)"; fi
-    local onpath
-    onpath=$(command -v docker 2>/dev/null || true)
-    if [[ -n "$onpath" && "$onpath" != "$DOCKER" ]]; then
-      echo "                \`docker\` on PATH is $onpath (client $("$onpath" version -f '{{.Client.Version}}' 2>/dev/null || echo '?'), buildx: $("$onpath" buildx version >/dev/null 2>&1 && echo ok || echo MISSING))"
-    fi
+cmd_env() {
+  local e=${1:-} p
+  [[ -n "$e" ]] || die "usage: scripts/stack.sh env ENGINE (one of: ${ENGINES[*]})"
+  is_engine "$e" || die "unknown engine '$e' (one of: ${ENGINES[*]})"
+  printf 'DOCKER_HOST=unix://%s\n' "$(engine_sock "$e")"
+  if [[ "$e" == docker26-containerd ]]; then
+    printf 'DOCKER_CONFIG=%s\n' "$D26_CONFIG"
+    # the client dir first, once (a shell that evaluated this before already has it)
+    p=":${PATH}:"
+    p=${p//:$D26_CLIENT_BIN:/:}
+    p=${p#:}
+    p=${p%:}
+    printf 'PATH=%s\n' "$D26_CLIENT_BIN${p:+:$p}"
+  fi
+}
+
+# status_engine ENGINE — one report line (+ details); false when it does not answer.
+status_engine() {
+  local e=$1 name info ver driver dstat insecure bx store client
+  name=$(engine_pidname "$e")
+  if [[ "$e" == docker26-containerd ]]; then
+    client="$D26_CLIENT_BIN/docker, DOCKER_CONFIG=$D26_CONFIG"
   else
-    echo "docker engine : DOWN"; bad=1
+    client="${DOCKER:-none}"
+  fi
+  info=$(edocker "$e" info -f '{{.ServerVersion}}|{{.Driver}}|{{json .DriverStatus}}|{{json .RegistryConfig.InsecureRegistryCIDRs}}' 2>/dev/null) || info=""
+  IFS='|' read -r ver driver dstat insecure <<<"$info"
+  if [[ -z "$ver" ]]; then # (see engine_probe)
+    printf '%-20s: DOWN — unix://%s (client %s)\n' "$e" "$(engine_sock "$e")" "$client"
+    return 1
+  fi
+  if [[ "$dstat" == *io.containerd.snapshotter* ]]; then store=containerd; else store=classic; fi
+  bx=$(edocker "$e" buildx version 2>/dev/null | cut -d' ' -f2) || bx=""
+  printf '%-20s: %s — server %s, buildx %s, driver %s (%s image store), unix://%s\n' \
+    "$e" "$([[ -n "$bx" ]] && echo up || echo 'up, BUILDX MISSING')" "$ver" "${bx:-MISSING}" "$driver" "$store" "$(engine_sock "$e")"
+  printf '%-20s  client %s' "" "$client"
+  if pid_alive "$RUN_DIR/$name.pid" dockerd; then printf '; dockerd pid %s' "$(cat "$RUN_DIR/$name.pid")"; fi
+  [[ "$insecure" == *127.0.0.0/8* ]] || printf '; 127.0.0.0/8 NOT an insecure registry range (%s)' "$insecure"
+  printf '\n'
+  [[ -n "$bx" ]]
+}
+
+cmd_status() {
+  local bad=0 img name tag p f e sel onpath
+  pick_docker
+  sel=" $(selected_engines | paste -sd' ' -) "
+  echo "== multiarch stack status"
+  for e in "${ENGINES[@]}"; do
+    if ! status_engine "$e"; then
+      if [[ "$sel" == *" $e "* ]]; then bad=1; else printf '%-20s  (not asked for by the last up)\n' ""; fi
+    fi
+  done
+  onpath=$(command -v docker 2>/dev/null || true)
+  if [[ -n "$onpath" && "$onpath" != "${DOCKER:-}" ]]; then
+    # (`docker version` prints the client part and fails when the engine is down)
+    echo "\`docker\` on PATH : $onpath (client $("$onpath" version -f '{{.Client.Version}}' 2>/dev/null | head -n1 || true), buildx: $(env -u DOCKER_CONFIG "$onpath" buildx version 2>/dev/null | cut -d' ' -f2 || true))"
   fi
   if pid_alive "$RUN_DIR/containerd.pid" containerd; then
-    echo "containerd    : up — pid $(cat "$RUN_DIR/containerd.pid")"
+    echo "containerd    : up — pid $(cat "$RUN_DIR/containerd.pid"), /run/containerd/containerd.sock ($(containerd --version 2>/dev/null | cut -d' ' -f3))"
   elif [[ -S /run/containerd/containerd.sock ]]; then
     echo "containerd    : socket present (not started by this script)"
   else
     echo "containerd    : not started by this script"
   fi
-  if [[ -n "$DOCKER" ]] && docker_ buildx version >/dev/null 2>&1; then
-    echo "buildx        : $(docker_ buildx version 2>/dev/null)"
-  else
-    echo "buildx        : MISSING"; bad=1
+  if pid_alive "$RUN_DIR/containerd26.pid" containerd; then
+    echo "containerd26  : up — pid $(cat "$RUN_DIR/containerd26.pid"), $RUN_DIR/containerd26.sock ($("$D26_DIR/usr/bin/containerd" --version 2>/dev/null | cut -d' ' -f3))"
   fi
   if registry_ok; then
     echo "registry      : up — $REGISTRY_URL (use as $REGISTRY)$(pid_alive "$RUN_DIR/registry.pid" docker-registry && echo ", pid $(cat "$RUN_DIR/registry.pid")")"
@@ -586,7 +926,7 @@ cmd_status() {
 }
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -596,6 +936,7 @@ main() {
   up) cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  env) cmd_env "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
   esac
