@@ -25,7 +25,8 @@ export async function exec(command: string, args: string[], opts: ExecOptions = 
   let stderr = '';
   const code = await actionsExec.exec(command, args, {
     cwd: opts.cwd,
-    env: opts.env,
+    // Explicitly this module's process.env: what a caller (or a test) set there is what the tool sees.
+    env: opts.env ?? (process.env as Record<string, string>),
     input: opts.input,
     silent: !opts.stream,
     ignoreReturnCode: true,

@@ -124,11 +124,20 @@ test('cacheMountRun derives the run from the config', () => {
     builder: 'default',
     scope: 'pfx-app',
     platforms: ['linux/amd64', 'linux/arm64'],
-    workDir: path.join(tmp, 'multiarch-cache-mounts'),
     helperImage: 'busybox:1.35',
     network: 'host'
   });
   expect(() => setup({ cacheMounts: ['target=/x,uid=1'] })).toThrow(/Input "cache-mounts"/);
+});
+
+test('each run has its own work directory, so two runs never empty each other\'s', () => {
+  const a = cacheMountRun(config({}), 'default', ['linux/amd64']).workDir;
+  const b = cacheMountRun(config({}), 'default', ['linux/amd64']).workDir;
+  expect(path.dirname(a)).toBe(tmp);
+  expect(path.basename(a)).toMatch(/^multiarch-cache-mounts-/);
+  expect(a).not.toBe(b);
+  // The caller can put it under its run directory, which it removes at the end of the run.
+  expect(cacheMountRun(config({}), 'default', ['linux/amd64'], { workDir: '/run/x/cache-mounts' }).workDir).toBe('/run/x/cache-mounts');
 });
 
 test('no-cache: BuildKit would empty the mounts anyway, so the dance is skipped', async () => {

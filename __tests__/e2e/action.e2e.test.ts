@@ -79,13 +79,15 @@ describe('push two platforms of the Go example', () => {
 });
 
 test('a builder main creates is removed by post, even after main failed', async () => {
-  // docker-container needs the moby/buildkit image, which cannot be pulled here: main creates the
-  // builder, fails to boot it, and post must still remove it.
+  // docker-container needs the moby/buildkit image, which cannot be pulled here (looked for on the
+  // loopback registry, so dockerd resolves no public name): main creates the builder, fails to
+  // boot it, does not fall back (the input asked for this driver), and post must still remove it.
   const decoy = uniqueTag('keep');
   docker(['buildx', 'create', '--name', decoy, '--driver', 'docker-container']);
   try {
-    const run = await runAction({ ...common, context: 'examples/go-cross', driver: 'docker-container', platforms: 'linux/amd64' });
+    const run = await runAction({ ...common, context: 'examples/go-cross', driver: 'docker-container', platforms: 'linux/amd64', 'buildkit-image': 'localhost:5000/moby/buildkit:v0.31.2' });
     expect(run.main.code).not.toBe(0);
+    expect(run.main.stdout).toMatch(/::error::the docker-container builder \(localhost:5000\/moby\/buildkit:v0\.31\.2\) could not start: .*driver: docker-container does not fall back/);
     const created = JSON.parse(run.main.state.builders ?? '[]') as string[];
     expect(created).toHaveLength(1);
     expect(created[0]).toMatch(/^multiarch-/);

@@ -26,6 +26,7 @@ import { probeCacheFacts } from '../../src/setup/builder.js';
 import { buildxVersion } from '../../src/setup/buildx.js';
 import type { Config } from '../../src/types/config.js';
 import type { PlatformPlan } from '../../src/types/plan.js';
+import { engineEnv } from '../stack/engines.js';
 import { BASE_CONTEXTS, REGISTRY, registryManifest, requireRegistry, requireStack, uniqueTag } from './harness.js';
 
 const BUSYBOX = BASE_CONTEXTS.split('\n').find((c) => c.startsWith('busybox:'))!;
@@ -229,7 +230,8 @@ describe('gha cache credentials travel through the environment, not argv', () =>
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     for (const k of Object.keys(process.env)) if (k.startsWith('ACTIONS_')) delete process.env[k];
-    Object.assign(process.env, { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_CACHE_URL: `http://127.0.0.1:${port}/` });
+    // The v1 protocol is what buildx 0.13 speaks: this block runs on the stack's Docker 26 engine.
+    Object.assign(process.env, engineEnv('docker26-containerd'), { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_CACHE_URL: `http://127.0.0.1:${port}/` });
     const inputs: Record<string, string> = { context, platforms: 'linux/amd64', 'build-args': 'ARM_ONLY=gha', 'build-contexts': BUSYBOX, network: 'host', 'cache-from': 'type=gha', 'cache-to': 'type=gha,mode=max', 'cache-scope-prefix': 'e2e-' };
     const config = resolveConfig((name) => inputs[name] ?? '', { workspace: work, tempDir: work, onSecret: () => undefined, onWarning: () => undefined });
     const [p] = planFor(config);
@@ -263,7 +265,45 @@ describe('gha cache credentials travel through the environment, not argv', () =>
   });
 });
 
-test('on this stack (buildx 0.13, Docker 26, containerd store) the warnings say a gha cache would be lost, and why', async () => {
+test('on Docker 26 with buildx 0.13 (containerd store) the warnings say a gha cache would be lost, and why', async () => {
+  const saved = { ...process.env };
+  Object.assign(process.env, engineEnv('docker26-containerd'));
+  try {
+    await expectV1Warnings();
+  } finally {
+    process.env = saved;
+  }
+});
+
+test('on Docker 28.5 with buildx 0.29 (containerd store) a gha cache with a token and the results URL draws no warning', async () => {
+  const facts = await probeCacheFacts('default', 'docker');
+  expect(facts).toEqual({ buildkitVersions: [], dockerVersion: expect.stringMatching(/^28\./), containerdStore: true });
+  const warnings = resolveCacheWarnings({
+    cacheFrom: ['type=gha'],
+    cacheTo: ['type=gha,mode=max'],
+    env: { ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/' },
+    buildxVersion: await buildxVersion(),
+    driver: 'docker',
+    platforms: ['linux/amd64', 'linux/arm64'],
+    ...facts
+  });
+  expect(warnings).toEqual([]);
+});
+
+test('on Docker 28.5 with the classic store the warnings name gha and registry cache exports as dropped', async () => {
+  const saved = { ...process.env };
+  Object.assign(process.env, engineEnv('docker28-classic'));
+  try {
+    const facts = await probeCacheFacts('default', 'docker');
+    expect(facts).toEqual({ buildkitVersions: [], dockerVersion: expect.stringMatching(/^28\./), containerdStore: false });
+    const warnings = resolveCacheWarnings({ cacheFrom: ['type=gha'], cacheTo: ['type=gha,mode=max', 'type=registry,ref=r/c'], env: { ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/' }, buildxVersion: await buildxVersion(), driver: 'docker', platforms: ['linux/amd64'], ...facts });
+    expect(warnings).toEqual([expect.stringMatching(/cannot export caches .*: cache-to type=gha,mode=max; cache-to type=registry,ref=r\/c dropped/)]);
+  } finally {
+    process.env = saved;
+  }
+});
+
+async function expectV1Warnings(): Promise<void> {
   const facts = await probeCacheFacts('default', 'docker');
   expect(facts).toEqual({ buildkitVersions: [], dockerVersion: expect.stringMatching(/^26\./), containerdStore: true });
   const version = await buildxVersion();
@@ -277,4 +317,5 @@ test('on this stack (buildx 0.13, Docker 26, containerd store) the warnings say 
     ...facts
   });
   expect(warnings).toEqual([expect.stringMatching(/^buildx 0\.13\.1 speaks only the retired GitHub cache service v1/), expect.stringMatching(/^Docker Engine 26\.\d+\.\d+ \(its built-in BuildKit\) speaks only/)]);
-});
+}
+

@@ -126,3 +126,10 @@ test('writeIndex replaces index.json atomically and round-trips', async () => {
   expect(await reopened.getManifest('latest')).toEqual({ bytes: manifest, digest: m.digest, mediaType: MediaType.OciManifest });
   expect((await readdir(dir)).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
 });
+
+test('blobPath refuses a digest that would leave the layout', async () => {
+  const layout = await OciLayout.create(dir);
+  for (const digest of ['sha256:../../etc/passwd', '../x:y', 'sha256']) {
+    expect(() => layout.blobPath(digest)).toThrow(/invalid or unsupported digest/);
+  }
+});

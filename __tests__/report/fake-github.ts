@@ -47,6 +47,11 @@ export class FakeGitHub {
   forbidChecks = false;
   /** Answer writes to comments with 403, as for a fork's read-only token. */
   forbidComments = false;
+  /**
+   * Who the token is, for `GET /user`: a PAT's user. Undefined answers 403, as GitHub does for a
+   * GITHUB_TOKEN (an installation token has no user); its comments are by `github-actions[bot]`.
+   */
+  userLogin?: string;
   /** Answer every request with a 500. */
   broken = false;
   /** Answers a request itself (after it is recorded) when it returns true; else the fake does. */
@@ -98,6 +103,9 @@ export class FakeGitHub {
 
     const base = `/repos/${this.owner}/${this.repo}`;
     const p = url.pathname;
+    if (method === 'GET' && p === '/user') {
+      return this.userLogin ? send(res, 200, { login: this.userLogin, type: 'User' }) : send(res, 403, FORBIDDEN);
+    }
     let m: RegExpMatchArray | null;
     if (method === 'GET' && (m = p.match(new RegExp(`^${base}/commits/([^/]+)/check-runs$`)))) {
       const name = url.searchParams.get('check_name');
@@ -131,7 +139,7 @@ export class FakeGitHub {
     }
     if (method === 'POST' && (m = p.match(new RegExp(`^${base}/issues/(\\d+)/comments$`)))) {
       if (this.forbidComments) return send(res, 403, FORBIDDEN);
-      const c = this.addComment(Number(m[1]), String(body?.body));
+      const c = this.addComment(Number(m[1]), String(body?.body), this.userLogin);
       return send(res, 201, toApiComment(c));
     }
     if (method === 'PATCH' && (m = p.match(new RegExp(`^${base}/issues/comments/(\\d+)$`)))) {

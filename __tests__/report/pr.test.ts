@@ -202,6 +202,7 @@ describe('publishPrCheck: comment fallback', () => {
     expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `GET /repos/octo/hello/commits/${HEAD}/check-runs`,
       'POST /repos/octo/hello/check-runs',
+      'GET /user',
       `GET /repos/octo/hello/issues/${PR}/comments`,
       `POST /repos/octo/hello/issues/${PR}/comments`
     ]);
@@ -355,5 +356,39 @@ describe('truncateMarkdown', () => {
     const head = out.slice(0, -note.length);
     expect(head.match(/<\/details>/g)).toHaveLength(1);
     expect(head).toMatch(/```\n\n<\/details>\n$/);
+  });
+});
+
+describe('publishPrCheck: the sticky comment is ours by marker and author', () => {
+  const marked = (text: string) => `<!-- multiarch:${IMAGE} -->\n${text}`;
+
+  it('does not overwrite a comment with our marker from another user (GITHUB_TOKEN)', async () => {
+    gh.forbidChecks = true;
+    const planted = gh.addComment(PR, marked('planted by someone else'), 'mallory');
+    const ours = gh.addComment(PR, marked('old report'));
+    const result = await publishPrCheck(report(), { token: TOKEN, context: context(), markdown: MARKDOWN, log: recorder() });
+    expect(result).toBe('comment-updated');
+    expect(planted.body).toBe(marked('planted by someone else'));
+    expect(ours.body).toBe(marked(MARKDOWN));
+  });
+
+  it('creates a new comment when the only marked one is someone else\'s', async () => {
+    gh.forbidChecks = true;
+    const planted = gh.addComment(PR, marked('planted'), 'mallory');
+    const result = await publishPrCheck(report(), { token: TOKEN, context: context(), markdown: MARKDOWN, log: recorder() });
+    expect(result).toBe('comment-created');
+    expect(planted.body).toBe(marked('planted'));
+    expect(gh.comments.at(-1)).toMatchObject({ body: marked(MARKDOWN), user: { login: 'github-actions[bot]' } });
+  });
+
+  it('with a personal token, the token\'s user is the author (GET /user)', async () => {
+    gh.forbidChecks = true;
+    gh.userLogin = 'octocat';
+    const bot = gh.addComment(PR, marked('from the GITHUB_TOKEN'));
+    const mine = gh.addComment(PR, marked('old report'), 'octocat');
+    const result = await publishPrCheck(report(), { token: TOKEN, context: context(), markdown: MARKDOWN, log: recorder() });
+    expect(result).toBe('comment-updated');
+    expect(bot.body).toBe(marked('from the GITHUB_TOKEN'));
+    expect(mine.body).toBe(marked(MARKDOWN));
   });
 });

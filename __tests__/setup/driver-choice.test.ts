@@ -42,10 +42,13 @@ test('buildx inspect shapes: driver, nodes, BuildKit version and every platform'
   expect(inspects['buildx0.13-docker'].driver).toBe('docker');
   expect(inspects['buildx0.29-docker'].driver).toBe('docker');
   expect(inspects['buildx0.29-container'].driver).toBe('docker-container');
-  expect(inspects['buildx0.29-docker'].nodes[0]!.buildkitVersion).toMatch(/^0\.\d+\.\d+$/);
+  // Debian's builds report v0.0.0+unknown: no version rather than a wrong one.
+  expect(inspects['buildx0.29-docker'].nodes[0]!.buildkitVersion).toBeUndefined();
+  expect(inspects['buildx0.13-docker'].nodes[0]!.buildkitVersion).toBeUndefined();
+  expect(inspects['buildx0.29-container'].nodes[0]!.buildkitVersion).toBe('0.31.2');
 });
 
-type Row = [string, DriverMode, keyof typeof inspects | undefined, keyof typeof engines, string[], Partial<BuilderChoice> & { fallback?: unknown }];
+type Row = [string, DriverMode, keyof typeof inspects | undefined, keyof typeof engines, string[], Partial<BuilderChoice> & { fallback?: unknown; noFallback?: true }];
 const both = ['linux/amd64', 'linux/arm64'];
 test.each<Row>([
   ['hosted runner: docker driver on the classic store → create docker-container, fall back to docker-load', 'auto', 'buildx0.29-docker', 'docker28-classic', both, { kind: 'create', fallback: { legExport: 'docker-load' } }],
@@ -53,15 +56,16 @@ test.each<Row>([
   ['containerd store, Docker 26 / buildx 0.13: reuse, OCI export', 'auto', 'buildx0.13-docker', 'docker26-containerd', both, { kind: 'use', legExport: 'oci' }],
   ['containerd store, Docker 29: reuse', 'auto', 'buildx0.29-docker', 'docker29-containerd', both, { kind: 'use', legExport: 'oci' }],
   ['a docker-container builder is current (setup-buildx ran before): reuse it on either store', 'auto', 'buildx0.29-container', 'docker28-classic', both, { kind: 'use', legExport: 'oci' }],
-  ['the current builder lacks a platform: create, fall back to the docker driver with OCI on containerd', 'auto', 'buildx0.29-docker', 'docker28-containerd', ['linux/riscv64'], { kind: 'create', fallback: { legExport: 'oci' } }],
+  ['the current builder lacks a platform: create, fall back to the docker driver with OCI on containerd', 'auto', 'buildx0.29-docker', 'docker28-containerd', ['linux/mips64le'], { kind: 'create', fallback: { legExport: 'oci' } }],
   ['no current builder at all', 'auto', undefined, 'docker28-classic', both, { kind: 'create', fallback: { legExport: 'docker-load' } }],
   ['driver docker on the classic store: docker-load, no container tried', 'docker', 'buildx0.29-docker', 'docker28-classic', both, { kind: 'use', name: 'default', legExport: 'docker-load' }],
   ['driver docker on the containerd store: OCI', 'docker', 'buildx0.13-docker', 'docker26-containerd', both, { kind: 'use', name: 'default', legExport: 'oci' }],
-  ['driver docker-container: create, no fallback', 'docker-container', 'buildx0.29-docker', 'docker28-classic', both, { kind: 'create', fallback: undefined }]
+  ['driver docker-container: create, no fallback', 'docker-container', 'buildx0.29-docker', 'docker28-classic', both, { kind: 'create', noFallback: true }]
 ])('%s', (_name, driver, current, engine, platforms, want) => {
   const choice = chooseBuilder({ driver, current: current ? inspects[current] : undefined, store: engines[engine].store, platforms });
-  expect(choice).toMatchObject(want);
-  if ('fallback' in want && want.fallback === undefined) expect(choice).not.toHaveProperty('fallback');
+  const { noFallback, ...shape } = want;
+  expect(choice).toMatchObject(shape);
+  if (noFallback) expect(choice).not.toHaveProperty('fallback');
   expect(choice.reason.length).toBeGreaterThan(0);
 });
 

@@ -55,7 +55,7 @@ test.each(['gnu', 'pax'] as const)('%s long names and long link targets', async 
   ]);
 });
 
-test('PAX size overrides the header, and global records apply to later entries', async () => {
+test('PAX size overrides the header, after a global header', async () => {
   const data = 'abcdef';
   const tar = Buffer.concat([
     header({ name: 'g', flag: 'g', size: paxRecords({ comment: 'x' }).length, mode: 0, linkname: '' }),
@@ -67,6 +67,22 @@ test('PAX size overrides the header, and global records apply to later entries',
     Buffer.alloc(1024)
   ]);
   expect((await readAll(tar)).map((e) => [e.name, e.size, e.data])).toEqual([['f', 6, data]]);
+});
+
+test('a global PAX header does not rename, resize or relink later entries (as Go and containerd)', async () => {
+  const global = paxRecords({ path: 'etc/shadow', linkpath: '/etc/passwd', size: '3' });
+  const tar = Buffer.concat([
+    header({ name: 'pax_global_header', flag: 'g', size: global.length, mode: 0, linkname: '' }),
+    pad(global),
+    header({ name: 'bin/app', flag: '0', size: 6, mode: 0o755, linkname: '' }),
+    pad(Buffer.from('abcdef')),
+    header({ name: 'bin/sh', flag: '2', size: 0, mode: 0o777, linkname: 'dash' }),
+    Buffer.alloc(1024)
+  ]);
+  expect((await readAll(tar)).map((e) => [e.name, e.size, e.linkname, e.data])).toEqual([
+    ['bin/app', 6, '', 'abcdef'],
+    ['bin/sh', 0, 'dash', undefined]
+  ]);
 });
 
 test('the ustar prefix field joins the name', async () => {

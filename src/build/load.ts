@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execOk } from '../exec.js';
 import { isSamePlatform, parsePlatform } from '../platform.js';
+import { blobPathSegments } from '../registry/digest.js';
 import { parseReference } from '../registry/reference.js';
 import type { OciLayout } from '../registry/layout.js';
 import type { ImageStore } from '../types/engine.js';
@@ -35,7 +36,7 @@ export async function loadPlatform(layout: OciLayout, index: MergedIndex, platfo
   const desc = index.platforms.find((d: Descriptor) => d.platform && isSamePlatform(d.platform, want));
   if (!desc) throw new Error(`the index has no ${platform} image to load`);
   const manifest = JSON.parse((await readBlob(layout, desc.digest)).toString('utf8')) as ImageManifest;
-  const rel = (digest: string) => path.join('blobs', ...digest.split(':'));
+  const rel = (digest: string) => path.join('blobs', ...blobPathSegments(digest));
   fs.mkdirSync(scratch, { recursive: true });
   const repoTags = tags.map((t) => {
     const r = parseReference(t);

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { formatPlatform } from '../platform.js';
 import { RegistryClient } from '../registry/client.js';
 import { resolveCredentials } from '../registry/credentials.js';
 import { OciLayout } from '../registry/layout.js';
@@ -12,7 +13,7 @@ import { parseReference } from '../registry/reference.js';
 import { RemoteSource } from '../registry/remote.js';
 import type { ImageSource } from '../registry/source.js';
 import { MediaType, type Descriptor, type ImageIndex } from '../types/oci.js';
-import type { BuiltLeg, MergedIndex } from '../types/plan.js';
+import type { BuiltLeg, MergedIndex, Tagged } from '../types/plan.js';
 
 export interface Destination extends RepositoryTarget {
   tags: string[];
@@ -62,16 +63,81 @@ export async function pushLegs(legs: BuiltLeg[], dests: Destination[]): Promise<
   return stats;
 }
 
-/** PUT the index by digest into every repository; each must already hold the manifests it lists. */
+/**
+ * PUT the index by digest into every repository; each must already hold the manifests it lists,
+ * as the index describes them. In merge mode those descriptors come from leg records other jobs
+ * wrote: a size that does not match what the registry holds makes an index that pulls fail on
+ * (containerd checks what it reads against the descriptor's size), so it fails here, before the
+ * index and any tag. Media types
+ * are left alone: some registries answer HEAD with a type other than the one pushed.
+ */
 export async function putIndex(index: MergedIndex, dests: Destination[]): Promise<void> {
-  for (const dest of dests) await dest.client.putManifest(dest.repo, index.digest, index.bytes, index.mediaType);
+  for (const dest of dests) {
+    await checkListedManifests(index, dest);
+    await dest.client.putManifest(dest.repo, index.digest, index.bytes, index.mediaType);
+  }
 }
 
-/** PUT the same index bytes under every tag, in every repository. */
-export async function moveTags(index: MergedIndex, dests: Destination[]): Promise<void> {
-  for (const dest of dests) {
-    for (const tag of dest.tags) await putTag(dest.client, dest.repo, tag, index.bytes, index.mediaType);
+async function checkListedManifests(index: MergedIndex, dest: Destination): Promise<void> {
+  const where = `${dest.client.registry}/${dest.repo}`;
+  const listed = [
+    ...index.platforms.map((d) => ({ d, what: d.platform ? formatPlatform(d.platform) : d.digest })),
+    ...index.attestations.map((d) => ({ d, what: `the attestation ${d.digest}` }))
+  ];
+  for (const { d, what } of listed) {
+    const found = await dest.client.headManifest(dest.repo, d.digest);
+    if (!found) throw new Error(`${what}: manifest ${d.digest} is not in ${where}; no tag moved`);
+    if (found.size !== d.size) {
+      throw new Error(`${what}: the leg's descriptor says manifest ${d.digest} is ${d.size} bytes, but ${where} holds ${found.size}; no tag moved`);
+    }
   }
+}
+
+/** Which tags (full references) a move changed, and which it could not, with the registry's reason. */
+export interface TagMoves {
+  moved: string[];
+  failed: Array<{ tag: string; reason: string }>;
+}
+
+/** Some tags moved and some did not: the registry now serves a mix, which the report must say. */
+export class PartialTagMoveError extends Error implements TagMoves {
+  constructor(
+    readonly moved: string[],
+    readonly failed: Array<{ tag: string; reason: string }>
+  ) {
+    super(
+      `${failed.length} of ${moved.length + failed.length} tags not moved: ` +
+        `moved: ${moved.join(', ') || '(none)'}; not moved: ${failed.map((f) => `${f.tag} (${f.reason})`).join('; ')}`
+    );
+    this.name = 'PartialTagMoveError';
+  }
+}
+
+/**
+ * PUT the same index bytes under every tag, in every repository. A refused tag does not stop the
+ * others (a half-finished loop would leave an arbitrary subset moved, and say nothing of which):
+ * every tag is tried, then PartialTagMoveError lists both sides.
+ */
+export async function moveTags(index: MergedIndex, dests: Destination[]): Promise<TagMoves> {
+  const moves: TagMoves = { moved: [], failed: [] };
+  for (const dest of dests) {
+    for (const tag of dest.tags) {
+      const ref = `${dest.client.registry}/${dest.repo}:${tag}`;
+      try {
+        await putTag(dest.client, dest.repo, tag, index.bytes, index.mediaType);
+        moves.moved.push(ref);
+      } catch (err) {
+        moves.failed.push({ tag: ref, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+  if (moves.failed.length) throw new PartialTagMoveError(moves.moved, moves.failed);
+  return moves;
+}
+
+/** The Tagged record after a move: what moved, and what did not and why (from moveTags or its error). */
+export function recordTagMoves(tagged: Tagged, moves: TagMoves): Tagged {
+  return { ...tagged, moved: moves.moved.length > 0, movedTags: moves.moved, failedTags: moves.failed };
 }
 
 export function remoteSource(dest: Destination): ImageSource {

@@ -109,7 +109,7 @@ export function cacheMountRun(
   config: Config,
   builder: string,
   platforms: string[],
-  opts: { helperImage?: string; cache?: CacheClient; docker?: DockerRunner } = {}
+  opts: { helperImage?: string; cache?: CacheClient; docker?: DockerRunner; workDir?: string } = {}
 ): CacheMountRun {
   return {
     mounts: parseCacheMounts(config.cacheMounts),
@@ -118,7 +118,10 @@ export function cacheMountRun(
     builder,
     scope: resolveCacheScope(config.imageName, '', config.cacheScopePrefix),
     platforms,
-    workDir: path.join(config.tempDir, 'multiarch-cache-mounts'),
+    // Per run: the dance empties its work directory before and after, so a shared name let two
+    // CLI runs on one machine delete each other's restored caches. Best under the run directory,
+    // which the caller removes however the run ends; the default is unique, in the temp dir.
+    workDir: opts.workDir ?? path.join(config.tempDir, `multiarch-cache-mounts-${process.pid}-${randomBytes(4).toString('hex')}`),
     helperImage: opts.helperImage ?? DEFAULT_HELPER_IMAGE,
     buildContexts: config.buildContexts,
     buildArgs: config.buildArgs,

@@ -4,6 +4,7 @@
  * extensions in Python. Pure: it reads through `ContextFiles`.
  */
 import type { ContextFiles } from './context.js';
+import { findJvmMachineCode } from './jvm-native.js';
 import type { Language } from './languages.js';
 
 /** Whether a Go build needs cgo, as far as the context shows. */
@@ -25,6 +26,12 @@ export interface PythonFacts {
   evidence: string;
 }
 
+/** Whether a Maven/Gradle build makes machine code (build files only). */
+export interface JvmFacts {
+  /** `file:line why`, when a build file makes or picks native code. */
+  machineCode?: string;
+}
+
 /** What the context says. */
 export interface ContextFacts {
   /** Languages by their project files, most specific first. */
@@ -32,6 +39,7 @@ export interface ContextFacts {
   go: GoFacts;
   node: NodeFacts;
   python: PythonFacts;
+  jvm: JvmFacts;
 }
 
 /** Modules that only work with cgo; the context can't show their sources (they live in the module cache). */
@@ -94,7 +102,8 @@ export function detectContext(files?: ContextFiles): ContextFacts {
       languages: [],
       go: { cgo: 'unknown', evidence: 'there is no build context to scan' },
       node: { nativeAddons: undefined, evidence: 'there is no build context to scan' },
-      python: { compiledExtensions: false, evidence: 'there is no build context to scan' }
+      python: { compiledExtensions: false, evidence: 'there is no build context to scan' },
+      jvm: {}
     };
   }
   const markers = files.paths.filter(shallow).map(base);
@@ -113,7 +122,9 @@ export function detectContext(files?: ContextFiles): ContextFacts {
   // A Makefile alone is C only when nothing else explains it (Go and Python projects use make as a task runner).
   if (!found.size && has((n) => n === 'Makefile' || n === 'makefile' || n === 'GNUmakefile')) found.add('c');
 
-  return { languages: [...found], go: goFacts(files), node: nodeFacts(files), python: pythonFacts(files, cSources) };
+  const machineCode = findJvmMachineCode(files);
+  const jvm = machineCode ? { machineCode } : {};
+  return { languages: [...found], go: goFacts(files), node: nodeFacts(files), python: pythonFacts(files, cSources), jvm };
 }
 
 function goFacts(files: ContextFiles): GoFacts {

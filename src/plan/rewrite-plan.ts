@@ -13,7 +13,7 @@ import type { RunCommand } from './run-commands.js';
 import { NATIVE_IMAGE, goCommandSafety, jvmCommandSafety } from './rewrite-safety.js';
 import { stageChain } from './stages.js';
 
-/** A `go build` / `go install` that gets GOOS/GOARCH. */
+/** A `go build` that gets GOOS/GOARCH. */
 export interface GoCommandEdit {
   stage: Stage;
   line: number;
@@ -92,6 +92,7 @@ function judge(root: Stage, step: StepExecution, legs: LegAnalysis[], facts: Con
   if (kind === 'jvm') {
     const native = texts.find((t) => NATIVE_IMAGE.test(t.text)) ?? (NATIVE_IMAGE.test(root.image) ? { line: root.line } : undefined);
     if (native) return refuse(`line ${native.line} builds a GraalVM native image, which is machine code for the target`);
+    if (facts.jvm.machineCode) return refuse(facts.jvm.machineCode);
     return { ...base, ok: true, reason: 'Java bytecode is the same on every platform' };
   }
   const goarch = texts.find((t) => /\bGOARCH[= ]\s*["']?[a-z0-9]/.test(t.text) && !/GOARCH[= ]\s*["']?\$\{?TARGETARCH/.test(t.text));

@@ -11,7 +11,9 @@ export type Safety = { ok: true; compile: boolean } | { ok: false; reason: strin
 /** Commands whose effect is the same on every architecture. */
 const NEUTRAL = new Set([
   'mkdir', 'cp', 'mv', 'rm', 'ln', 'ls', 'echo', 'printf', 'cd', 'pwd', 'true', ':', 'set', 'chmod', 'chown', 'touch',
-  'test', '[', 'export', 'unset', 'cat', 'sed', 'adduser', 'addgroup', 'useradd', 'groupadd', 'update-ca-certificates', 'for'
+  'test', '[', 'export', 'unset', 'cat', 'sed', 'adduser', 'addgroup', 'useradd', 'groupadd', 'update-ca-certificates', 'for',
+  // Only `command -v`/`-V` reach here as `command`: they ask where a program is.
+  'command'
 ]);
 /** Packages that are data, or tools only used to fetch sources. */
 const NEUTRAL_PACKAGES = new Set(['git', 'git-lfs', 'ca-certificates', 'tzdata', 'openssh-client', 'openssh']);
@@ -19,7 +21,10 @@ const C_TOOLCHAIN = /^(gcc|g\+\+|clang|musl-dev|libc6?-dev|libc-dev|build-base|b
 /** Programs whose output inside `$(…)` does not depend on the architecture. */
 const NEUTRAL_SUBSTITUTIONS = /^\$\(\s*(git|date|cat|echo|printf|basename|dirname|head|tail|tr|cut|wc)\b/;
 /** GraalVM native-image: the output is machine code for the platform the stage runs on. */
-export const NATIVE_IMAGE = /native-image|nativeCompile|nativeImage|native:compile|-Pnative\b|-Dnative\b|quarkus\.package\.type=native|quarkus\.native\.enabled=true/i;
+export const NATIVE_IMAGE =
+  /native-image|nativeCompile|nativeBuild|nativeImage|native:compile|native-maven-plugin|org\.graalvm\.buildtools|-Pnative\b|-Dnative\b|quarkus\.package\.type=native|quarkus\.native\.enabled=true/i;
+/** JDK tools whose output is a runtime of native code for the platform they run on. */
+const JDK_NATIVE_TOOLS = new Set(['jlink', 'jpackage']);
 
 const ok = (compile = false): Safety => ({ ok: true, compile });
 const no = (reason: string): Safety => ({ ok: false, reason });
@@ -29,7 +34,13 @@ const code = (text: string) => `\`${text}\``;
 export function goCommandSafety(view: CommandView): Safety {
   if (view.base !== 'go') return commonSafety(view, true);
   const sub = view.args.find((a) => !a.startsWith('-')) ?? '';
-  if (sub === 'build' || sub === 'install') {
+  if (sub === 'install') {
+    // Cross-compiled, go install writes to $GOPATH/bin/<os>_<arch>/ (and refuses when GOBIN is
+    // set), so the COPY that follows misses the binary; a tool installed to run during the build
+    // (stringer before go generate) would be built for the target and not run at all.
+    return no('`go install` cross-compiled writes to `$GOPATH/bin/<os>_<arch>/` (or fails when GOBIN is set); write `go build -o /path/app` for the image\'s binary');
+  }
+  if (sub === 'build') {
     const goarch = view.assignments.get('GOARCH');
     if (goarch !== undefined && !goarch.includes('TARGETARCH')) return no(`it hard-codes GOARCH=${goarch}`);
     if (view.assignments.get('CGO_ENABLED') === '1') return no('it builds with CGO_ENABLED=1');
@@ -50,6 +61,8 @@ export function jvmCommandSafety(view: CommandView): Safety {
   // Spring Boot's layered-jar extraction only unpacks the jar.
   if (view.base === 'java' && view.args.some((a) => a.startsWith('-Djarmode='))) return ok();
   if (view.base === 'jar') return ok();
+  if (JDK_NATIVE_TOOLS.has(view.base)) return no(`it runs ${code(view.base)}, which builds a Java runtime of native code for the platform the stage runs on`);
+  if (NATIVE_IMAGE.test(view.base)) return no(`it runs ${code(view.base)}, which builds a GraalVM native image: machine code for the platform the stage runs on`);
   return commonSafety(view, false);
 }
 

@@ -1,12 +1,14 @@
 /**
  * Apply the cross-compile rewrite to the Dockerfile text: pin each candidate's root stage to
  * `$BUILDPLATFORM`; for Go, declare `ARG TARGETOS TARGETARCH TARGETVARIANT` in the stages that
- * compile and put `CGO_ENABLED=0 GOOS GOARCH GOARM` in front of each `go build` / `go install`.
+ * compile and put `CGO_ENABLED=0 GOOS GOARCH GOARM` in front of each `go build` (a stage with
+ * `go install` is never rewritten: see rewrite-safety.ts).
  * The user's file is never touched; the caller writes `text` to a temp file.
  */
 import type { Rewrite } from '../types/plan.js';
 import type { DockerfileModel, Stage } from './dockerfile.js';
 import { unifiedDiff } from './diff.js';
+import type { CommandView } from './simple-command.js';
 import type { RewriteCandidate } from './rewrite-plan.js';
 
 /** The rewritten Dockerfile. */
@@ -51,7 +53,7 @@ export function applyRewrites(model: DockerfileModel, candidates: readonly Rewri
         edits.push({ at: offsets[stage.fromEndLine]!, remove: 0, insert: `ARG ${missing.join(' ')}${eol}` });
         insertedBefore.add(stage.fromEndLine + 1);
       }
-      for (const { command } of commands) edits.push({ at: command.offset, remove: 0, insert: goPrefix(command.view.assignments) });
+      for (const { command } of commands) edits.push({ at: command.offset, remove: 0, insert: goPrefix(command.view) });
     }
   }
   let text = model.text;
@@ -74,15 +76,24 @@ function pinEdit(root: Stage): Edit {
   return { at: root.keywordEnd, remove: 0, insert: ' --platform=$BUILDPLATFORM' };
 }
 
-/** Assignments for a go build, leaving out what the command already sets (its own value wins anyway). */
-function goPrefix(assignments: ReadonlyMap<string, string>): string {
+/**
+ * Assignments for a go build, leaving out what the command already sets (its own value wins
+ * anyway). The shell honours `NAME=value` only at the start of a simple command: behind `exec`,
+ * `nohup`, `time` (/usr/bin/time in dash) or `sudo` it would be run as a program named
+ * `CGO_ENABLED=0`, and sudo drops the environment it is given. So behind a wrapper the assignments
+ * go to `env`, right before go, which sets them whatever ran it; behind `env` itself they are
+ * arguments env already understands.
+ */
+function goPrefix(view: CommandView): string {
   const parts = [
     ['CGO_ENABLED', 'CGO_ENABLED=0'],
     ['GOOS', 'GOOS=$TARGETOS'],
     ['GOARCH', 'GOARCH=$TARGETARCH'],
     ['GOARM', GOARM]
-  ].filter(([name]) => !assignments.has(name!));
-  return parts.map(([, text]) => `${text} `).join('');
+  ].filter(([name]) => !view.assignments.has(name!));
+  const text = parts.map(([, t]) => `${t} `).join('');
+  const last = view.wrappers.at(-1);
+  return text && last && last !== 'env' ? `env ${text}` : text;
 }
 
 function declaresArg(stage: Stage, name: string, beforeLine: number): boolean {

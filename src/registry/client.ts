@@ -9,6 +9,7 @@ import { Authenticator, repositoryScope } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { assertDigest, digestAlgorithm, digestOf, VerifyingStream } from './digest.js';
 import { RegistryError } from './errors.js';
+import { resolveLocation } from './location.js';
 import { resolveManifestMediaType } from './manifest.js';
 import { assertRepository, isDigest, isTag, registryBaseUrl } from './reference.js';
 import { Requester, type RegistryRequest, type RegistryResponse } from './requester.js';
@@ -139,8 +140,14 @@ export class RegistryClient {
     return false;
   }
 
-  /** Fetch a manifest or index by tag or digest; the bytes are checked against the digest. */
-  async getManifest(repo: string, ref: string): Promise<FetchedManifest> {
+  /**
+   * Fetch a manifest or index by tag or digest; the bytes are checked against the digest, and
+   * against `size` when a descriptor gave one: a longer body is cut off at that size, unread.
+   */
+  async getManifest(repo: string, ref: string, size?: number): Promise<FetchedManifest> {
+    if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0 && size <= MANIFEST_LIMIT)) {
+      throw new Error(`manifest ${this.registry}/${repo}@${ref}: descriptor size ${size} is not between 0 and ${MANIFEST_LIMIT} bytes`);
+    }
     const url = this.url(repo, 'manifests', checkRef(ref));
     const request: RegistryRequest = {
       method: 'GET',
@@ -154,9 +161,12 @@ export class RegistryClient {
       this.policy,
       async () => {
         const res = await this.requester.send(request);
-        const bytes = await readBody(res.message, MANIFEST_LIMIT);
-        this.read += bytes.length;
         const where = `manifest ${this.registry}/${repo}@${ref}`;
+        const bytes = await readBody(res.message, size ?? MANIFEST_LIMIT).catch((err: unknown) => {
+          throw size !== undefined && /larger than/.test(String(err)) ? new Error(`${where} is larger than its descriptor's size of ${size} bytes`) : err;
+        });
+        this.read += bytes.length;
+        if (size !== undefined && bytes.length !== size) throw new Error(`${where} has ${bytes.length} bytes, expected ${size} (its descriptor's size)`);
         const headerDigest = validHeaderDigest(res.headers['docker-content-digest']);
         if (isDigest(ref)) assertDigest(bytes, ref, where);
         if (headerDigest) assertDigest(bytes, headerDigest, where);
@@ -254,9 +264,9 @@ export class RegistryClient {
     return pipeline(res.message, verifier, () => undefined);
   }
 
-  /** Read a small blob (a config) whole, verified. */
-  async getBlob(repo: string, digest: string): Promise<Buffer> {
-    const stream = await this.openBlob(repo, digest);
+  /** Read a small blob (a config) whole, verified (and against `size`, when a descriptor gave one). */
+  async getBlob(repo: string, digest: string, size?: number): Promise<Buffer> {
+    const stream = await this.openBlob(repo, digest, size);
     const chunks: Buffer[] = [];
     let total = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -326,7 +336,8 @@ export class RegistryClient {
   private location(res: RegistryResponse): string {
     const location = headerValue(res.headers.location);
     if (!location) throw new Error(`${this.registry}: upload response (${res.status}) has no Location header`);
-    return new URL(location, res.url).toString();
+    // The blob's bytes go to this URL next: checked like a redirect (no https → http).
+    return resolveLocation(location, res.url, `${this.registry}: upload Location`);
   }
 
   /** A request that is safe to repeat, retried on transient failures. */

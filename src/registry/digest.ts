@@ -30,6 +30,14 @@ export function digestHex(digest: string): string {
   return digest.slice(digest.indexOf(':') + 1);
 }
 
+/**
+ * The `[algorithm, hex]` path segments of a digest in a layout's `blobs/` directory. The digest is
+ * validated first: a digest read from a file or the wire (`sha256:../../x`) must not leave the layout.
+ */
+export function blobPathSegments(digest: string): [string, string] {
+  return [digestAlgorithm(digest), digestHex(digest)];
+}
+
 export function digestOf(bytes: Buffer | string, algorithm: 'sha256' | 'sha512' = 'sha256'): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }

@@ -19,7 +19,7 @@ import {
   type ImageIndex,
   type OciLayoutFile
 } from '../types/oci.js';
-import { assertDigest, digestAlgorithm, digestHex, digestOf, HashingStream, VerifyingStream } from './digest.js';
+import { assertDigest, blobPathSegments, digestAlgorithm, digestOf, HashingStream, VerifyingStream } from './digest.js';
 import { resolveManifestMediaType } from './manifest.js';
 import { isDigest } from './reference.js';
 import type { FetchedManifest, ImageSource } from './source.js';
@@ -87,7 +87,7 @@ export class OciLayout implements ImageSource {
   }
 
   blobPath(digest: string): string {
-    return join(this.dir, 'blobs', digestAlgorithm(digest), digestHex(digest));
+    return join(this.dir, 'blobs', ...blobPathSegments(digest));
   }
 
   async hasBlob(digest: string): Promise<boolean> {
@@ -143,7 +143,7 @@ export class OciLayout implements ImageSource {
    * index.json, or the full `io.containerd.image.name`). An empty reference returns index.json
    * itself, so a whole layout can be treated as one image index.
    */
-  async getManifest(reference = ''): Promise<FetchedManifest> {
+  async getManifest(reference = '', size?: number): Promise<FetchedManifest> {
     const { index, bytes, digest } = await this.readIndex();
     if (reference === '' || reference === digest) {
       this.read += bytes.length;
@@ -151,13 +151,14 @@ export class OciLayout implements ImageSource {
     }
     const target = isDigest(reference) ? reference : this.resolveTag(index, reference);
     const listed = index.manifests.find((d) => d.digest === target);
-    const manifest = await this.getBlob(target);
+    const manifest = await this.getBlob(target, size);
     return { bytes: manifest, digest: target, mediaType: resolveManifestMediaType(listed?.mediaType, manifest) };
   }
 
-  async getBlob(digest: string): Promise<Buffer> {
+  async getBlob(digest: string, size?: number): Promise<Buffer> {
     let bytes: Buffer;
     try {
+      await this.checkSize(digest, size);
       bytes = await readFile(this.blobPath(digest));
     } catch (err) {
       throw notFound(err, digest, this.name);
@@ -167,18 +168,27 @@ export class OciLayout implements ImageSource {
     return bytes;
   }
 
-  async openBlob(digest: string): Promise<Readable> {
+  async openBlob(digest: string, size?: number): Promise<Readable> {
     const path = this.blobPath(digest);
-    // Open eagerly so a missing blob is an error here, not a later stream error.
+    // Open eagerly so a missing blob (or one of the wrong size) is an error here, not a later stream error.
     try {
-      await stat(path);
+      await this.checkSize(digest, size);
     } catch (err) {
       throw notFound(err, digest, this.name);
     }
-    const verifier = new VerifyingStream(digest, `blob ${digest} in ${this.name}`, undefined, (n) => {
+    // The size goes to the verifier too: the file could change between stat and read.
+    const verifier = new VerifyingStream(digest, `blob ${digest} in ${this.name}`, size, (n) => {
       this.read += n;
     });
     return pipeline(createReadStream(path), verifier, () => undefined);
+  }
+
+  /** Stat the blob (it must exist) and, given a descriptor's size, refuse a file of another size unread. */
+  private async checkSize(digest: string, size: number | undefined): Promise<void> {
+    const actual = (await stat(this.blobPath(digest))).size;
+    if (size !== undefined && actual !== size) {
+      throw new Error(`blob ${digest} in ${this.name} has ${actual} bytes, but its descriptor says ${size}`);
+    }
   }
 
   bytesRead(): number {

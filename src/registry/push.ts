@@ -69,7 +69,7 @@ export async function pushImage(
       stats.blobsSkipped++;
       return;
     }
-    const open = () => src.openBlob(desc.digest);
+    const open = () => src.openBlob(desc.digest, desc.size);
     for (const from of mountSources) {
       if (!(await from.client.headBlob(from.repo, desc.digest))) continue;
       if (await dest.client.mountBlob(dest.repo, desc.digest, from.repo, { size: desc.size, open })) {
@@ -86,7 +86,7 @@ export async function pushImage(
   };
 
   const pushManifest = async (desc: Descriptor): Promise<void> => {
-    const fetched = await src.getManifest(desc.digest);
+    const fetched = await src.getManifest(desc.digest, desc.size);
     if (fetched.digest !== desc.digest) {
       throw new Error(`${src.name}: manifest ${desc.digest} was returned as ${fetched.digest}`);
     }

@@ -13,16 +13,16 @@ export class RemoteSource implements ImageSource {
     this.name = `${client.registry}/${repo}`;
   }
 
-  getManifest(reference: string): Promise<FetchedManifest> {
-    return this.client.getManifest(this.repo, reference);
+  getManifest(reference: string, size?: number): Promise<FetchedManifest> {
+    return this.client.getManifest(this.repo, reference, size);
   }
 
-  getBlob(digest: string): Promise<Buffer> {
-    return this.client.getBlob(this.repo, digest);
+  getBlob(digest: string, size?: number): Promise<Buffer> {
+    return this.client.getBlob(this.repo, digest, size);
   }
 
-  openBlob(digest: string): Promise<Readable> {
-    return this.client.openBlob(this.repo, digest);
+  openBlob(digest: string, size?: number): Promise<Readable> {
+    return this.client.openBlob(this.repo, digest, size);
   }
 
   /** Bytes read through the client, which sources over other repositories of it share. */

@@ -8,7 +8,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Authenticator } from './auth.js';
 import { registryError, redactUrl } from './errors.js';
-import { isLoopbackRegistry } from './reference.js';
+import { resolveLocation } from './location.js';
 import { drain, readBody, type RawResponse, type Transport } from './transport.js';
 
 /** What a request needs: the token scopes it acts under and the statuses its caller handles. */
@@ -70,15 +70,7 @@ export class Requester {
         throw new Error(`${req.method} ${redactUrl(req.url)}: more than ${MAX_REDIRECTS} redirects`);
       }
       await drain(res.message);
-      const next = new URL(location, url);
-      const previous = new URL(url);
-      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-        throw new Error(`${req.method} ${redactUrl(url)} redirected to unsupported scheme ${next.protocol}`);
-      }
-      if (previous.protocol === 'https:' && next.protocol === 'http:' && !isLoopbackRegistry(next.host)) {
-        throw new Error(`${req.method} ${redactUrl(url)} redirected from https to plain http (${redactUrl(next)})`);
-      }
-      url = next.toString();
+      url = resolveLocation(location, url, `${req.method} redirect`);
       res = await this.once(req, url, sent);
     }
 

@@ -128,7 +128,10 @@ export function readBody(message: IncomingMessage, limit: number): Promise<Buffe
     message.on('data', (chunk: Buffer) => {
       total += chunk.length;
       if (total > limit) {
-        message.destroy(new Error(`response body is larger than ${limit} bytes`));
+        // Settle first: destroying the socket also emits 'aborted', which would read as a
+        // transient reset and be retried, though the same body would be too large again.
+        reject(new Error(`response body is larger than ${limit} bytes`));
+        message.destroy();
         return;
       }
       chunks.push(chunk);

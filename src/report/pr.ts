@@ -164,12 +164,13 @@ async function upsertCheckRun(t: Target, name: string, report: RunReport, markdo
 async function upsertComment(t: Target, marker: string, markdown: string, note: string, log: PrLog): Promise<PrCheckResult> {
   const head = `${marker}\n`;
   const body = head + truncateMarkdown(markdown, GITHUB_TEXT_LIMIT - Buffer.byteLength(head), note);
+  const author = await resolveTokenLogin(t);
   const matches = await t.octokit.paginate(
     t.octokit.rest.issues.listComments,
     { owner: t.owner, repo: t.repo, issue_number: t.prNumber, per_page: 100 },
     (response, done) => {
       // Stop paging at the first hit; long PR threads can run to many pages.
-      const hit = response.data.find((c) => isOurComment(c.body, marker));
+      const hit = response.data.find((c) => isOurComment(c.body, marker) && c.user?.login === author);
       if (hit) done();
       return hit ? [hit] : [];
     }
@@ -185,9 +186,30 @@ async function upsertComment(t: Target, marker: string, markdown: string, note: 
   return 'comment-created';
 }
 
+/** The login GitHub Actions' own token comments as. */
+const ACTIONS_BOT = 'github-actions[bot]';
+
+/**
+ * Who our comments are by. The marker alone proves nothing: anyone may post a comment that starts
+ * with it, and we must not overwrite their text with ours. A personal token is a user (GET /user);
+ * GITHUB_TOKEN is an installation token, for which GitHub answers GET /user with 403, and which
+ * comments as github-actions[bot]. (Another app's installation token gets the same answer; its
+ * comments then never match, so each run adds a comment rather than touching someone else's.)
+ */
+async function resolveTokenLogin(t: Target): Promise<string> {
+  try {
+    return (await t.octokit.rest.users.getAuthenticated()).data.login;
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 401 || status === 403 || status === 404) return ACTIONS_BOT;
+    throw err;
+  }
+}
+
 /**
  * Ours only when the body starts with the marker, as we write it: a reviewer quoting or
- * mentioning the marker further down must not have their comment overwritten.
+ * mentioning the marker further down must not have their comment overwritten. The author is
+ * checked as well, by the caller.
  */
 function isOurComment(body: string | undefined | null, marker: string): boolean {
   return body?.startsWith(marker) ?? false;

@@ -3,7 +3,7 @@
  * file are all this one string.
  */
 import type { BuiltLeg, PlatformVerification, RunReport } from '../types/plan.js';
-import { escapeFence, escapeMarkdown as esc } from './escape.js';
+import { escapeFence, escapeMarkdown as esc, inlineCode, mermaidWord } from './escape.js';
 
 export function renderMarkdown(r: RunReport): string {
   const out: string[] = [];
@@ -12,9 +12,13 @@ export function renderMarkdown(r: RunReport): string {
   out.push('');
   if (r.error) out.push(`**Failed:** ${esc(r.error)}`, '');
   if (r.index) out.push(`**Index:** \`${r.index.digest}\``);
-  if (r.tags.length) {
+  if (r.tagged?.failedTags?.length) {
+    // A partial move: the registry now serves some tags at the new index and some at the old one.
+    const moved = r.tagged.movedTags?.map(inlineCode).join(', ') || 'none';
+    out.push(`**Tags (partly moved):** moved ${moved}; not moved ${r.tagged.failedTags.map((f) => `${inlineCode(f.tag)} (${esc(f.reason)})`).join(', ')}`);
+  } else if (r.tags.length) {
     const moved = r.tagged?.moved ? 'moved' : 'not moved';
-    out.push(`**Tags (${moved}):** ${r.tags.map((t) => `\`${esc(t)}\``).join(', ')}`);
+    out.push(`**Tags (${moved}):** ${r.tags.map(inlineCode).join(', ')}`);
   }
   if (r.layout) out.push(`**OCI layout:** \`${esc(r.layout)}\``);
   if (r.tagged?.reason) out.push(`**Note:** ${esc(r.tagged.reason)}`);
@@ -29,7 +33,7 @@ export function renderMarkdown(r: RunReport): string {
   for (const p of platforms) {
     const leg = r.legs.find((l) => l.platform.platform === p.platform);
     const v = r.verification?.platforms.find((x) => x.platform === p.platform);
-    out.push(`| \`${p.platform}\` | ${p.strategy} | ${leg?.digest ? `\`${shortDigest(leg.digest)}\`` : leg?.ok === false ? '❌ build failed' : '–'} | ${leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '–'} | ${leg ? formatDuration(leg.durationMs) : '–'} | ${renderChecksCell(v)} |`);
+    out.push(`| ${inlineCode(p.platform)} | ${esc(p.strategy)} | ${leg?.digest ? inlineCode(shortDigest(leg.digest)) : leg?.ok === false ? '❌ build failed' : '–'} | ${leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '–'} | ${leg ? formatDuration(leg.durationMs) : '–'} | ${renderChecksCell(v)} |`);
   }
   out.push('');
   const timeline = renderTimeline(r.legs);
@@ -81,15 +85,19 @@ function renderChecksCell(v: PlatformVerification | undefined): string {
 /** A mermaid gantt of the legs: GitHub renders it in step summaries. */
 export function renderTimeline(legs: BuiltLeg[]): string {
   if (legs.length === 0) return '';
-  const t0 = Math.min(...legs.map((l) => l.startedAt));
+  const t0 = Math.min(...legs.map((l) => finiteOr0(l.startedAt)));
   const lines = ['```mermaid', 'gantt', '  title Legs', '  dateFormat x', '  axisFormat %M:%S'];
   for (const l of legs) {
-    const start = l.startedAt - t0;
-    const label = l.platform.platform.replace(/[:;#]/g, '-');
-    lines.push(`  ${label} (${l.platform.strategy}) :${l.ok ? '' : 'crit, '}${start}, ${start + Math.max(1, l.durationMs)}`);
+    // Every field comes from a leg record, which in merge mode another job wrote.
+    const start = finiteOr0(l.startedAt - t0);
+    lines.push(`  ${mermaidWord(l.platform.platform)} (${mermaidWord(l.platform.strategy)}) :${l.ok ? '' : 'crit, '}${start}, ${start + Math.max(1, finiteOr0(l.durationMs))}`);
   }
   lines.push('```');
   return lines.join('\n');
+}
+
+function finiteOr0(n: unknown): number {
+  return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
 function details(summary: string, body: string): string {

@@ -1,6 +1,6 @@
 /** Report → plain-text table for a terminal. Pure. */
 import type { RunReport, Verification } from '../types/plan.js';
-import { formatBytes, formatDuration, shortDigest } from './render.js';
+import { formatBytes, formatDuration, renderEngine, shortDigest } from './render.js';
 
 export function renderTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -13,6 +13,10 @@ export function renderTerminal(r: RunReport): string {
   if (r.index) lines.push(`index    ${r.index.digest}`);
   if (r.layout) lines.push(`layout   ${r.layout}`);
   if (r.tags.length) lines.push(`tags     ${r.tags.join(', ')} (${r.tagged?.moved ? 'moved' : 'not moved'})`);
+  const engine = renderEngine(r);
+  // The markdown line, unbolded: the same facts in both reports.
+  if (engine) lines.push(`engine   ${engine.replace(/^\*\*Engine:\*\* /, '').replace(/`/g, '')}`);
+  if (r.builder?.lost.length) lines.push(`not made ${r.builder.lost.join('; ')}`);
   const rows = [['PLATFORM', 'STRATEGY', 'DIGEST', 'SIZE', 'TIME', 'CHECKS']];
   for (const p of r.plan?.platforms ?? []) {
     const leg = r.legs.find((l) => l.platform.platform === p.platform);

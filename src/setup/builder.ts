@@ -97,8 +97,8 @@ export async function resolveBuilder(req: BuilderRequest): Promise<ResolvedBuild
     const info = await createContainerBuilder(name, req);
     return describe(info, { created: true, legExport: 'oci', image: req.create.image, lost: [], ...buildkitOf(info) });
   } catch (err) {
-    if (!choice.fallback) throw err;
     const reason = `the docker-container builder (${req.create.image}) could not start: ${firstLine((err as Error).message)}`;
+    if (!choice.fallback) throw new Error(`${reason} (driver: docker-container does not fall back to the docker driver; driver auto does)`);
     await exec('docker', ['buildx', 'rm', name]);
     const fallback = await inspectBuilder('default');
     if (!fallback) throw new Error(`${reason}; and the docker driver builder "default" is not available`);

@@ -2,10 +2,10 @@
  * Plan → QEMU → builder → one buildx build per platform. Shared by the `all` mode (every
  * platform) and the `leg` mode (the one platform its runner builds).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildLegArgs, resolveLoadRef } from '../build/args.js';
 import { cacheMountRun, restoreCacheMounts, saveCacheMounts } from '../cache/dance.js';
+import { writeSecretFiles } from '../build/secret-files.js';
 import { runLegs, type LegRun } from '../build/legs.js';
 import type { Io } from '../pipeline.js';
 import type { Config } from '../types/config.js';
@@ -27,10 +27,10 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
   report.engine = engine;
   report.builder = { name: builder.name, driver: builder.driver, created: builder.created, legExport: builder.legExport, lost: builder.lost, ...(builder.buildkitVersion ? { buildkitVersion: builder.buildkitVersion } : {}), ...(builder.image ? { image: builder.image } : {}), ...(builder.fallback ? { fallback: builder.fallback } : {}) };
   const mounts = config.cacheMounts.length
-    ? await io.group('Restore cache mounts', () => restoreCacheMounts(cacheMountRun(config, builder.name, plan.platforms.map((p) => p.platform)), io))
+    ? await io.group('Restore cache mounts', () => restoreCacheMounts(cacheMountRun(config, builder.name, plan.platforms.map((p) => p.platform), { workDir: path.join(ctx.runDir, 'cache-mounts') }), io))
     : undefined;
 
-  const secretFiles = writeSecretFiles(config, path.join(ctx.runDir, 'secrets'));
+  const secretFiles = writeSecretFiles(config.secrets, path.join(ctx.runDir, 'secrets'));
   const runs: LegRun[] = plan.platforms.map((p) => {
     const slug = p.platform.replace(/\//g, '-');
     const leg: Leg = { platform: p, outDir: path.join(ctx.runDir, 'legs', slug), metadataFile: path.join(ctx.runDir, 'legs', `${slug}.metadata.json`) };
@@ -55,17 +55,4 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
 export function legFailure(legs: BuiltLeg[]): string | undefined {
   const failed = legs.filter((l) => !l.ok);
   return failed.length ? `leg ${failed.map((l) => l.platform.platform).join(', ')} failed: ${failed[0]!.error}` : undefined;
-}
-
-/** Secrets given by value go to private files for --secret src=…, removed when the run ends. */
-function writeSecretFiles(config: Config, dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const s of config.secrets) {
-    if (s.kind !== 'value') continue;
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, s.id.replace(/[^A-Za-z0-9_.-]/g, '_'));
-    fs.writeFileSync(file, s.value, { mode: 0o600 });
-    out[s.id] = file;
-  }
-  return out;
 }

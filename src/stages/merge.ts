@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { composeIndex, indexAnnotations } from '../build/merge.js';
-import { moveTags, pushByDigest, putIndex, remoteSource, resolveDestinations, tagLayout, writeMergedLayout, type Destination } from '../build/publish.js';
+import { moveTags, PartialTagMoveError, recordTagMoves, pushByDigest, putIndex, remoteSource, resolveDestinations, tagLayout, writeMergedLayout, type Destination } from '../build/publish.js';
 import { loadLayout, loadPlatform, loadVerified } from '../build/load.js';
 import { exec } from '../exec.js';
 import { hostPlatform } from '../platform.js';
@@ -77,12 +77,21 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
     });
   }
   report.tagged = await io.group('Tag', async () => {
-    const t = decideTagging(config, report.verification);
+    let t = decideTagging(config, report.verification);
     if (!t.moved) {
       io.info(t.reason ?? 'no tags moved');
       return t;
     }
-    if (config.push) await moveTags(index, dests);
+    if (config.push) {
+      try {
+        const moves = await moveTags(index, dests);
+        t = recordTagMoves(t, moves);
+      } catch (err) {
+        // Some tags moved, some did not: the report says which, then the run fails.
+        if (err instanceof PartialTagMoveError) report.tagged = recordTagMoves(t, err);
+        throw err;
+      }
+    }
     if (layout) await tagLayout(layout, index, config.tags);
     if (config.load && layout) {
       const what = await loadVerified(layout, index, { store: await engineStore(report), platforms: index.platforms.map((d) => platformOf(d.platform)), host: hostPlatform(), tags: config.tags, scratch: path.join(ctx.runDir, 'load') });

@@ -129,8 +129,13 @@ export interface Verification {
 
 export interface Tagged {
   tags: string[];
+  /** True when any tag moved; with failedTags set, the move was partial. */
   moved: boolean;
   reason?: string;
+  /** Full references the registry accepted, when a move was tried. */
+  movedTags?: string[];
+  /** Full references the registry refused, with its reason. */
+  failedTags?: Array<{ tag: string; reason: string }>;
 }
 
 /** Everything the report needs, gathered once at the end of the run (or at the failure). */

@@ -86,7 +86,7 @@ async function loadRoot(source: ImageSource, rootRef: string): Promise<LoadedRoo
   const root = parseRoot(fetched);
   if (root.kind === 'index') return { inventory: inventoryIndex(root.index, fetched.digest) };
   // A single image manifest: its config says which platform it is.
-  const config = parseConfig(await source.getBlob(root.manifest.config.digest), root.manifest.config.digest);
+  const config = parseConfig(await source.getBlob(root.manifest.config.digest, root.manifest.config.size), root.manifest.config.digest);
   const descriptor: Descriptor = { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length };
   const platform = formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant });
   return {
@@ -109,10 +109,10 @@ async function verifyPlatform(source: ImageSource, spec: PlatformSpec, descripto
 }
 
 async function loadImage(source: ImageSource, descriptor: Descriptor): Promise<LoadedImage> {
-  const fetched = await source.getManifest(descriptor.digest);
+  const fetched = await source.getManifest(descriptor.digest, descriptor.size);
   if (isIndexMediaType(fetched.mediaType)) throw new Error(`${descriptor.digest} is an index, not an image manifest: nested indexes are not supported`);
   const manifest = parseManifest(fetched.bytes, descriptor.digest);
-  const config = parseConfig(await source.getBlob(manifest.config.digest), manifest.config.digest);
+  const config = parseConfig(await source.getBlob(manifest.config.digest, manifest.config.size), manifest.config.digest);
   return { descriptor, manifest, manifestBytes: fetched.bytes.length, config };
 }
 

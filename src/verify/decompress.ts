@@ -46,7 +46,7 @@ export function sniffCompression(head: Buffer): Compression | undefined {
 
 /** Opens `layer` from `source` and returns its decompressed bytes as a pull stream. */
 export async function openLayer(source: ImageSource, layer: Descriptor, impl: Decompressors = zlib): Promise<OpenLayer> {
-  const raw = await source.openBlob(layer.digest);
+  const raw = await source.openBlob(layer.digest, layer.size);
   const streams: Array<NodeJS.ReadableStream & { destroy(): unknown }> = [raw];
   const close = (): void => {
     // Destroying mid-read can surface a late error event (premature close); nobody is listening by then.

@@ -1,7 +1,7 @@
 /**
  * A small streaming tar reader for image layers: ustar, GNU (long names `L`/`K`, old sparse
- * headers) and PAX (`x` and `g` records for path, linkpath and size). It reads headers one at a
- * time and skips data it is not asked for, so a layer is never held in memory.
+ * headers) and PAX (`x` records for path, linkpath and size). It reads headers one at a time and
+ * skips data it is not asked for, so a layer is never held in memory.
  */
 import type { ChunkReader } from './chunks.js';
 
@@ -51,7 +51,6 @@ interface RawHeader {
 export class TarReader {
   private remaining = 0;
   private padding = 0;
-  private globalPax: Record<string, string> = {};
 
   constructor(private readonly input: ChunkReader) {}
 
@@ -80,11 +79,14 @@ export class TarReader {
           pax = { ...pax, ...parsePax(await this.readMeta(raw, offset), offset) };
           continue;
         case 'g':
-          this.globalPax = { ...this.globalPax, ...parsePax(await this.readMeta(raw, offset), offset) };
+          // Global records are read past but never applied: Go's archive/tar and so containerd,
+          // which unpack the image, ignore them. Applying a global `path=` here would make the
+          // checks see a different file tree than the one that lands on disk.
+          await this.readMeta(raw, offset);
           continue;
       }
       if (raw.typeflag === 'S' && raw.sparseExtended) await this.skipSparseExtensions(offset);
-      const attrs = { ...this.globalPax, ...pax };
+      const attrs = pax;
       const name = attrs['path'] ?? attrs['GNU.sparse.name'] ?? longName ?? raw.name;
       const linkname = attrs['linkpath'] ?? longLink ?? raw.linkname;
       let size = raw.size;
