@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { INPUTS, INPUT_NAMES, inputSpec } from './input-spec.js';
+import { resolveProvenance, type RunFacts } from './provenance.js';
 import { parseBool, parseList } from './inputs.js';
 import { InvalidPlatformError, hostPlatform, normalizePlatform } from './platform.js';
 import { parseReference } from './registry/reference.js';
@@ -30,6 +31,8 @@ export interface ConfigEnv {
   onWarning: (message: string) => void;
   /** Names of inputs that were explicitly set (for "unknown input" warnings). */
   givenInputs?: string[];
+  /** The GitHub run, for provenance's default and builder id; absent for the CLI. */
+  run?: RunFacts;
 }
 
 export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
@@ -135,7 +138,8 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     addHosts: list('add-hosts'),
     shmSize: text('shm-size') || undefined,
     ulimit: list('ulimit'),
-    provenance: text('provenance') || undefined,
+    provenance: resolveProvenance(text('provenance') || undefined, list('attests'), env.run),
+    ...(!text('provenance') && resolveProvenance(undefined, list('attests'), env.run) ? { provenanceIsDefault: true as const } : {}),
     sbom: text('sbom') || undefined,
     attests: list('attests'),
     allow: list('allow'),
@@ -154,7 +158,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     nodes: resolveNodes(get('nodes'), { builder: text('builder'), driver: text('driver') }, env.onWarning),
     cacheScopePrefix: text('cache-scope-prefix'),
     cacheMounts: validCacheMounts(list('cache-mounts')),
-    crossCompile: oneOf('cross-compile', ['auto', 'off'] as const),
+    crossCompile: oneOf('cross-compile', ['auto', 'strict', 'off'] as const),
     outDir,
     tempDir: env.tempDir || os.tmpdir(),
     imageName: resolveImageName(tags, context)

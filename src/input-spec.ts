@@ -59,7 +59,7 @@ export const INPUTS: InputSpec[] = [
   { name: 'cache-scope-prefix', description: 'Prefix for the per-platform `type=gha` cache scopes.' },
   { name: 'cache-mounts', description: 'RUN --mount=type=cache targets kept across runs with the Actions cache, one `id=…,target=…` (or a bare target path) per line.', list: 'lines' },
   { name: 'summary', description: 'Write the per-platform report to the job summary.', default: 'true' },
-  { name: 'cross-compile', description: 'Rewrite emulated Go/JVM compiles to run on the build platform when it is safe: `auto` or `off`.', default: 'auto' }
+  { name: 'cross-compile', description: 'Rewrite emulated Go/JVM compiles to run on the build platform when it is safe: `auto` (a rewritten leg that fails to build or verify is rebuilt once from the Dockerfile as written), `strict` (the same rewrite, but such a leg fails the run) or `off`.', default: 'auto' }
 ];
 
 export const INPUT_NAMES = new Set(INPUTS.map((i) => i.name));

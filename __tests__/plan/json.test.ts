@@ -29,7 +29,7 @@ test('toPlanJson produces exactly the documented shape', () => {
   const json = toPlanJson(p);
   expect(JSON.stringify(json)).toBe(
     '{"platforms":[{"platform":"linux/arm64","strategy":"emulated","language":"go","emulatedSteps":[{"stage":"build","line":7}],' +
-      '"rewrite":{"kind":"go","line":3},"reasons":["RUN go build at Dockerfile:7 (stage build) executes in linux/arm64, so it runs under QEMU"]}],' +
+      '"rewrite":{"kind":"go","line":3},"fallback":null,"reasons":["RUN go build at Dockerfile:7 (stage build) executes in linux/arm64, so it runs under QEMU"]}],' +
       '"languages":["go"],"qemu":["linux/arm64"],' +
       '"warnings":[{"file":"Dockerfile","line":3,"message":"stage build is pinned to linux/amd64"},{"file":"Dockerfile","line":7,"message":"go build runs under QEMU. Fix: pin the stage"}]}'
   );
@@ -39,5 +39,5 @@ test('a leg without a rewrite has "rewrite": null', () => {
   const json = toPlanJson(plan(df('FROM scratch', 'COPY app /app'), { files: GO_FILES }));
   expect(json.platforms.map((p) => p.rewrite)).toEqual([null, null]);
   expect(Object.keys(json)).toEqual(['platforms', 'languages', 'qemu', 'warnings']);
-  expect(Object.keys(json.platforms[0]!)).toEqual(['platform', 'strategy', 'language', 'emulatedSteps', 'rewrite', 'reasons']);
+  expect(Object.keys(json.platforms[0]!)).toEqual(['platform', 'strategy', 'language', 'emulatedSteps', 'rewrite', 'fallback', 'reasons']);
 });

@@ -9,6 +9,7 @@
  * becomes a warning (or a note), and the legs build with whatever the mounts hold.
  */
 import { randomBytes } from 'node:crypto';
+import { acquireWorkDir } from './work-lock.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exec as execSeam, type ExecResult } from '../exec.js';
@@ -92,6 +93,8 @@ export interface RestoredCacheMounts {
   mounts: RestoredMount[];
   /** Why nothing was done (no mounts, no Actions cache here). */
   skipped?: string;
+  /** Gives the work directory back to other runs; saveCacheMounts calls it, and so must a run that does not save. */
+  release?: () => void;
 }
 
 export interface SavedMount {
@@ -118,10 +121,8 @@ export function cacheMountRun(
     builder,
     scope: resolveCacheScope(config.imageName, '', config.cacheScopePrefix),
     platforms,
-    // Per run: the dance empties its work directory before and after, so a shared name let two
-    // CLI runs on one machine delete each other's restored caches. Best under the run directory,
-    // which the caller removes however the run ends; the default is unique, in the temp dir.
-    workDir: opts.workDir ?? path.join(config.tempDir, `multiarch-cache-mounts-${process.pid}-${randomBytes(4).toString('hex')}`),
+    // The same path every run (the cache's version hashes it); work-lock.ts keeps two runs apart.
+    workDir: opts.workDir ?? path.join(config.tempDir, 'multiarch-cache-mounts'),
     helperImage: opts.helperImage ?? DEFAULT_HELPER_IMAGE,
     buildContexts: config.buildContexts,
     buildArgs: config.buildArgs,
@@ -150,12 +151,19 @@ export async function restoreCacheMounts(run: CacheMountRun, log: CacheMountLog)
     restored: EMPTY_TREE,
     seeded: false
   }));
+  const lock = acquireWorkDir(run.workDir);
+  if ('heldBy' in lock) {
+    const skipped = `another multiarch run (pid ${lock.heldBy}) is using ${run.workDir}: cache mounts are not restored or saved by this run`;
+    log.warning(skipped);
+    return { run, mounts: [], skipped };
+  }
   try {
     // Left over from an earlier job on a self-hosted runner; it must not leak into this one.
     fs.rmSync(run.workDir, { recursive: true, force: true });
     fs.mkdirSync(run.workDir, { recursive: true });
   } catch (err) {
     log.warning(`cache mounts: cannot prepare ${run.workDir}: ${(err as Error).message}; building without restored caches`);
+    lock.release();
     return { run, mounts, skipped: 'work directory unusable' };
   }
 
@@ -188,7 +196,7 @@ export async function restoreCacheMounts(run: CacheMountRun, log: CacheMountLog)
     else if (m.restored.files === 0) log.info(`cache mount ${m.mount.id}: restored ${m.restoredKey}, but it holds no files`);
     else log.info(`cache mount ${m.mount.id}: restored ${m.restoredKey} (${m.restored.files} files, ${formatBytes(m.restored.bytes)})${m.seeded ? ', seeded into the builder' : ''}`);
   }
-  return { run, mounts };
+  return { run, mounts, release: lock.release };
 }
 
 /**
@@ -221,6 +229,7 @@ export async function saveCacheMounts(restored: RestoredCacheMounts, log: CacheM
     return saved;
   } finally {
     fs.rmSync(run.workDir, { recursive: true, force: true });
+    restored.release?.();
   }
 }
 

@@ -57,14 +57,15 @@ export function decide(input: DecideInput): Plan {
 
   const asWritten = analyse(model);
   const candidates = planRewrites(asWritten, facts, input.buildArgs);
-  const accepted = input.crossCompile === 'auto' ? candidates.filter((c) => c.ok) : [];
+  const accepted = input.crossCompile !== 'off' ? candidates.filter((c) => c.ok) : [];
   const output = accepted.length ? applyRewrites(model, accepted, fileName) : undefined;
   const legs = output ? analyse(parseDockerfile(output.text)) : asWritten;
   const toOriginal: LineMapper = output ? (line) => output.lineMap[line - 1] || line : (line) => line;
 
-  const platforms: PlatformPlan[] = legs.map((leg) => {
+  const platforms: PlatformPlan[] = legs.map((leg, i) => {
     const relevant = candidates.filter((c) => c.platforms.includes(leg.platform));
     const rewrite = output ? rewriteFor(output, relevant.filter((c) => c.ok)) : null;
+    const original = asWritten[i]!;
     const notes = rewriteNotes(relevant, input.crossCompile, fileName, !!output && leg.machine.native);
     return {
       platform: leg.platform,
@@ -76,7 +77,16 @@ export function decide(input: DecideInput): Plan {
       rewrite,
       reasons: explainLeg(leg, { fileName, facts, toOriginal, rewriteNotes: notes }),
       cacheScope: resolveCacheScope(input.image, leg.platform, input.cacheScopePrefix),
-      ...(leg.machine.node ? { node: leg.machine.node } : {})
+      ...(leg.machine.node ? { node: leg.machine.node } : {}),
+      // What the user's own file would build, for the fallback when the rewritten leg fails.
+      ...(rewrite
+        ? {
+            asWritten: {
+              strategy: resolveStrategy(original),
+              emulatedSteps: original.steps.filter((s) => s.emulated).map((s) => ({ stage: s.stage.label, line: s.run.line, command: s.what.summary, platform: s.platform }))
+            }
+          }
+        : {})
     };
   });
 

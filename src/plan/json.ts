@@ -10,6 +10,7 @@
  *     "language": "go",
  *     "emulatedSteps": [{ "stage": "build", "line": 7 }],
  *     "rewrite": { "kind": "go" | "jvm", "line": 3 } | null,
+ *     "fallback": { "error": "…", "rewrite": { "kind": "go", "line": 3 } } | null,
  *     "reasons": ["…"]
  *   }],
  *   "languages": ["go"],
@@ -30,6 +31,8 @@ export interface PlanJson {
     language: string;
     emulatedSteps: { stage: string; line: number }[];
     rewrite: { kind: 'go' | 'jvm'; line: number } | null;
+    /** The rewritten leg failed and was rebuilt as written: the rewrite and its error (strategy then describes the rebuild). */
+    fallback: { error: string; rewrite: { kind: 'go' | 'jvm'; line: number } } | null;
     reasons: string[];
   }[];
   languages: string[];
@@ -46,6 +49,7 @@ export function toPlanJson(plan: Plan): PlanJson {
       language: p.language,
       emulatedSteps: p.emulatedSteps.map((s) => ({ stage: s.stage, line: s.line })),
       rewrite: p.rewrite ? { kind: p.rewrite.kind, line: p.rewrite.line } : null,
+      fallback: p.fallback ? { error: p.fallback.error, rewrite: { kind: p.fallback.rewrite.kind, line: p.fallback.rewrite.line } } : null,
       reasons: [...p.reasons]
     })),
     languages: [...plan.languages],

@@ -33,13 +33,14 @@ export function renderMarkdown(r: RunReport): string {
   for (const p of platforms) {
     const leg = r.legs.find((l) => l.platform.platform === p.platform);
     const v = r.verification?.platforms.find((x) => x.platform === p.platform);
-    out.push(`| ${inlineCode(p.platform)} | ${esc(p.strategy)} | ${leg?.digest ? inlineCode(shortDigest(leg.digest)) : leg?.ok === false ? '❌ build failed' : '–'} | ${leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '–'} | ${leg ? formatDuration(leg.durationMs) : '–'} | ${renderChecksCell(v)} |`);
+    out.push(`| ${inlineCode(p.platform)} | ${esc(p.strategy)}${p.fallback ? ' (rewrite fell back)' : ''} | ${leg?.digest ? inlineCode(shortDigest(leg.digest)) : leg?.ok === false ? '❌ build failed' : '–'} | ${leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '–'} | ${leg ? formatDuration(leg.durationMs) : '–'} | ${renderChecksCell(v)} |`);
   }
   out.push('');
   const timeline = renderTimeline(r.legs);
   if (timeline) out.push(timeline, '');
   for (const p of platforms) {
     if (p.reasons.length) out.push(details(`Why ${p.platform} is ${p.strategy}`, p.reasons.map((x) => `- ${esc(x)}`).join('\n')));
+    if (p.fallback) out.push(details(`Cross-compile rewrite for ${p.platform} fell back (line ${p.fallback.rewrite.line})`, `The rewritten leg failed, so it was rebuilt from the Dockerfile as written:\n\n\`\`\`\n${escapeFence(p.fallback.error)}\n\`\`\`` + (p.fallback.rewrite.diff ? '\n\n```diff\n' + escapeFence(p.fallback.rewrite.diff) + '\n```' : '')));
     if (p.rewrite?.diff) out.push(details(`Cross-compile rewrite for ${p.platform} (line ${p.rewrite.line})`, '```diff\n' + escapeFence(p.rewrite.diff) + '\n```'));
   }
   const warnings = r.plan?.warnings ?? [];

@@ -22,7 +22,7 @@ export function renderTerminal(r: RunReport): string {
     const leg = r.legs.find((l) => l.platform.platform === p.platform);
     const v = r.verification?.platforms.find((x) => x.platform === p.platform);
     const checks = v ? `${v.ok ? 'ok' : 'FAIL'} ${v.checks.filter((c) => c.ok && !c.skipped).length}/${v.checks.filter((c) => !c.skipped).length}` : '-';
-    rows.push([p.platform, p.strategy, leg?.digest ? shortDigest(leg.digest) : leg && !leg.ok ? 'build failed' : '-', leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '-', leg ? formatDuration(leg.durationMs) : '-', checks]);
+    rows.push([p.platform, p.fallback ? `${p.strategy} (rewrite fell back)` : p.strategy, leg?.digest ? shortDigest(leg.digest) : leg && !leg.ok ? 'build failed' : '-', leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '-', leg ? formatDuration(leg.durationMs) : '-', checks]);
   }
   lines.push('', renderTable(rows));
   const failures = renderFailures(r.verification);

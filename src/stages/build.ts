@@ -9,8 +9,9 @@ import { writeSecretFiles } from '../build/secret-files.js';
 import { runLegs, type LegRun } from '../build/legs.js';
 import type { Io } from '../pipeline.js';
 import type { Config } from '../types/config.js';
-import type { BuiltLeg, Leg, RunReport } from '../types/plan.js';
+import type { BuiltLeg, Leg, PlatformPlan, RunReport } from '../types/plan.js';
 import { planOnBuilder } from './plan.js';
+import { fallBackFromRewrites } from './rewrite-fallback.js';
 import { setUpBuilder, setUpQemu } from './setup.js';
 
 export interface BuildContext {
@@ -27,18 +28,25 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
   report.engine = engine;
   report.builder = { name: builder.name, driver: builder.driver, created: builder.created, legExport: builder.legExport, lost: builder.lost, ...(builder.buildkitVersion ? { buildkitVersion: builder.buildkitVersion } : {}), ...(builder.image ? { image: builder.image } : {}), ...(builder.fallback ? { fallback: builder.fallback } : {}) };
   const mounts = config.cacheMounts.length
-    ? await io.group('Restore cache mounts', () => restoreCacheMounts(cacheMountRun(config, builder.name, plan.platforms.map((p) => p.platform), { workDir: path.join(ctx.runDir, 'cache-mounts') }), io))
+    ? await io.group('Restore cache mounts', () => restoreCacheMounts(cacheMountRun(config, builder.name, plan.platforms.map((p) => p.platform)), io))
     : undefined;
 
   const secretFiles = writeSecretFiles(config.secrets, path.join(ctx.runDir, 'secrets'));
-  const runs: LegRun[] = plan.platforms.map((p) => {
+  const legOf = (p: PlatformPlan): Leg => {
     const slug = p.platform.replace(/\//g, '-');
-    const leg: Leg = { platform: p, outDir: path.join(ctx.runDir, 'legs', slug), metadataFile: path.join(ctx.runDir, 'legs', `${slug}.metadata.json`) };
-    const loadRef = builder.legExport === 'docker-load' ? resolveLoadRef(ctx.runId, p.platform) : undefined;
-    const args = buildLegArgs({ config, platform: p, builder: builder.name, dockerfile: plan.dockerfile, outDir: leg.outDir, metadataFile: leg.metadataFile, secretFiles, legExport: builder.legExport, ...(loadRef ? { loadRef } : {}) });
-    return { leg, args, ...(loadRef ? { loadRef } : {}) };
+    return { platform: p, outDir: path.join(ctx.runDir, 'legs', slug), metadataFile: path.join(ctx.runDir, 'legs', `${slug}.metadata.json`) };
+  };
+  const loadRefOf = (p: PlatformPlan): string | undefined => (builder.legExport === 'docker-load' ? resolveLoadRef(ctx.runId, p.platform) : undefined);
+  const argsFor = (p: PlatformPlan, dockerfile: string): string[] => {
+    const { outDir, metadataFile } = legOf(p);
+    const loadRef = loadRefOf(p);
+    return buildLegArgs({ config, platform: p, builder: builder.name, dockerfile, outDir, metadataFile, secretFiles, legExport: builder.legExport, ...(loadRef ? { loadRef } : {}) });
+  };
+  const runs: LegRun[] = plan.platforms.map((p) => {
+    const loadRef = loadRefOf(p);
+    return { leg: legOf(p), args: argsFor(p, plan.dockerfile), ...(loadRef ? { loadRef } : {}) };
   });
-  const outputs = await runLegs(runs);
+  const outputs = await fallBackFromRewrites({ config, io, plan, runs, argsFor }, await runLegs(runs));
   for (const o of outputs) {
     await io.group(`Leg ${o.built.platform.platform} (${o.built.platform.strategy}) ${o.built.ok ? 'built' : 'FAILED'} in ${(o.built.durationMs / 1000).toFixed(1)} s`, async () => {
       io.info(o.log.trimEnd());
@@ -48,6 +56,7 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
   report.legs = outputs.map((o) => o.built);
   // Only a good build's mounts are worth keeping; saving never fails the run.
   if (mounts && outputs.every((o) => o.built.ok)) await io.group('Save cache mounts', () => saveCacheMounts(mounts, io));
+  else mounts?.release?.();
   return report.legs;
 }
 

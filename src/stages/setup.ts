@@ -17,6 +17,11 @@ export async function setUpQemu(config: Config, io: Io, plan: Plan): Promise<voi
   await installHandlers(config, io, plan.qemu, nonNative);
 }
 
+/** QEMU for platforms that now need it after all (a rewritten leg rebuilt as written). */
+export async function setUpQemuFor(config: Config, io: Io, platforms: string[]): Promise<void> {
+  await installHandlers(config, io, platforms, platforms);
+}
+
 /** QEMU to run (not build) each platform's image here: the merge job's smoke test. */
 export async function setUpQemuToRun(config: Config, io: Io, platforms: string[]): Promise<void> {
   const foreign = platforms.filter((p) => !isNativeOn([hostPlatform()], p));
@@ -61,7 +66,7 @@ export async function setUpBuilder(config: Config, io: Io, plan: Plan, runId: st
     io.info(`${b.created ? 'created' : 'using'} builder ${b.name} (${b.driver}${b.buildkitVersion ? `, BuildKit ${b.buildkitVersion}` : ''}${b.image ? `, ${b.image}` : ''}): ${b.platforms.join(', ')}`);
     if (b.legExport === 'docker-load') {
       io.info('legs are loaded into the engine under a temporary name and read back with docker image save: the docker driver on the classic image store cannot export OCI');
-      const asked = [config.provenance && config.provenance !== 'false' ? `provenance ${config.provenance}` : '', config.sbom && config.sbom !== 'false' ? `sbom ${config.sbom}` : '', ...config.attests.map((a) => `attests ${a}`)].filter(Boolean);
+      const asked = [config.provenance && config.provenance !== 'false' && !config.provenanceIsDefault ? `provenance ${config.provenance}` : '', config.sbom && config.sbom !== 'false' ? `sbom ${config.sbom}` : '', ...config.attests.map((a) => `attests ${a}`)].filter(Boolean);
       if (asked.length) io.warning(`the docker driver on the classic image store makes no attestations: ${asked.join(', ')} not made. Use a docker-container builder (driver: docker-container) or the containerd image store to get them.`);
     }
     await warnAboutCaches(config, io, plan, b, engine);

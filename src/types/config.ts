@@ -19,7 +19,8 @@ export interface NodeSpec {
 export type QemuMode = 'auto' | 'always' | 'never';
 export type DriverMode = 'auto' | 'docker' | 'docker-container';
 export type VerifyMode = 'strict' | 'warn' | 'off';
-export type CrossCompileMode = 'auto' | 'off';
+/** `strict`: rewrite as `auto` does, but a failed rewritten leg fails the run instead of falling back. */
+export type CrossCompileMode = 'auto' | 'strict' | 'off';
 
 export interface Config {
   context: string;
@@ -50,6 +51,8 @@ export interface Config {
   shmSize?: string;
   ulimit: string[];
   provenance?: string;
+  /** provenance is the action's default (a GitHub run, no input): a docker-load leg drops it without a warning. */
+  provenanceIsDefault?: true;
   sbom?: string;
   attests: string[];
   allow: string[];

@@ -48,6 +48,10 @@ export interface PlatformPlan {
   cacheScope: string;
   /** Builder node that builds this platform natively, when there is one. */
   node?: string;
+  /** With a rewrite: how the user's Dockerfile as written would build, for the fallback. */
+  asWritten?: { strategy: Strategy; emulatedSteps: EmulatedStep[] };
+  /** The rewritten leg failed (to build or to verify) and was rebuilt from the Dockerfile as written. */
+  fallback?: { error: string; rewrite: Rewrite };
 }
 
 export interface Plan {
