@@ -76,7 +76,7 @@ describe('bad input: one clear error naming the input and the expected form', ()
     ['unknown verify', { verify: 'loose' }, 'verify', /expected one of: strict, warn, off/],
     ['unknown qemu', { qemu: 'sometimes' }, 'qemu', /expected one of: auto, always, never/],
     ['unknown driver', { driver: 'kubernetes' }, 'driver', /expected one of: auto, docker, docker-container/],
-    ['unknown cross-compile', { 'cross-compile': 'yes' }, 'cross-compile', /expected one of: auto, off/],
+    ['unknown cross-compile', { 'cross-compile': 'yes' }, 'cross-compile', /expected one of: auto, strict, off/],
     ['push with no tags', { push: 'true' }, 'tags', /push is true but no tags/],
     ['non-boolean push', { push: 'yes' }, 'push', /expected true or false/],
     ['latest qemu image', { 'qemu-image': 'tonistiigi/binfmt:latest' }, 'qemu-image', /not pinned/],

@@ -12,9 +12,12 @@ import { makePlan, runPipeline, type Io } from './pipeline.js';
 import { normalizePlatform, hostPlatform } from './platform.js';
 import { toPlanJson } from './plan/json.js';
 import { renderMarkdown } from './report/render.js';
+import { Redactor } from './report/redact.js';
+import { resolveSecretValues } from './report/secret-values.js';
 import { platformsJson } from './report/outputs.js';
 import { renderTerminal } from './report/terminal.js';
 import { resolveVerifyTarget } from './cli/verify-target.js';
+import { checkOutDir } from './build/out-dir.js';
 import { verifyImage } from './verify/checks.js';
 import { renderFailures, renderTable } from './report/terminal.js';
 
@@ -56,6 +59,12 @@ const BUILD: Record<string, FlagSpec> = {
 const PLAN: Record<string, FlagSpec> = { ...COMMON, 'builder-platform': { repeat: true } };
 const VERIFY: Record<string, FlagSpec> = { platforms: { repeat: true }, json: { boolean: true } };
 
+/**
+ * Secrets seen this run (build secrets, registry passwords and tokens), kept out of the summary
+ * file: a terminal has no masker, and the file is often uploaded or pasted as it is.
+ */
+const redactor = new Redactor();
+
 const USAGE = `usage:
   multiarch build [CONTEXT] --platforms linux/amd64,linux/arm64 [--file F] [--tag REF]... [--push]
                   [--build-arg K=V]... [--build-context NAME=SRC]... [--network host] [--out DIR] [--json]
@@ -90,13 +99,19 @@ function configFrom(command: string, rest: string[], flags: Record<string, FlagS
   const context = parsed.values.get('context')?.[0] ?? parsed.positionals[0] ?? '.';
   const out = parsed.values.get('out')?.[0];
   const extra: Record<string, string> = { context, summary: 'false' };
-  if (out) extra.outputs = `type=oci,dest=${out}`;
+  if (out) {
+    // Checked here too, so the error names the flag that was typed rather than `outputs`.
+    checkOutDir('--out', out, path.resolve(out), { workspace: process.cwd(), context: path.resolve(context) }, '--out DIR');
+    extra.outputs = `type=oci,dest=${out}`;
+  }
   const config = resolveConfig(inputLookup(parsed, flags, extra), {
     workspace: process.cwd(),
     tempDir: os.tmpdir(),
-    onSecret: () => undefined,
+    onSecret: (v) => redactor.add(v),
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`)
   });
+  // Config keeps secret-envs' names and secret-files' paths; their values are read here.
+  for (const v of resolveSecretValues(config.secrets, process.env).values) redactor.add(v);
   return { parsed, config };
 }
 
@@ -126,7 +141,7 @@ function terminalIo(json: boolean): Io {
       if (!json) err(`== ${name}`);
       return fn();
     },
-    secret: () => undefined,
+    secret: (v) => redactor.add(v),
     createdBuilder: () => undefined
   };
 }
@@ -136,7 +151,8 @@ async function build(rest: string[]): Promise<number> {
   const json = parsed.values.has('json');
   const report = await runPipeline(config, terminalIo(json), { runId: `cli-${randomBytes(3).toString('hex')}` });
   const summaryFile = parsed.values.get('summary-file')?.[0] ?? `${config.outDir}.summary.md`;
-  fs.writeFileSync(summaryFile, renderMarkdown(report));
+  // Redacted before rendering too: rendering escapes text, and an escaped secret no longer matches.
+  fs.writeFileSync(summaryFile, redactor.redact(renderMarkdown(redactor.redactDeep(report))));
   if (json) process.stdout.write(JSON.stringify({ index: report.index?.digest ?? null, layout: report.layout ?? null, tags: report.tags, platforms: platformsJson(report), error: report.error ?? null }, null, 2) + '\n');
   else process.stdout.write(renderTerminal(report) + `summary: ${summaryFile}\n`);
   return report.error || (report.verification && !report.verification.ok) ? 1 : 0;

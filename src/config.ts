@@ -16,6 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { splitWords } from './verify/smoke-run.js';
 import { InputError } from './input-error.js';
 import { parseCacheMounts } from './cache/mounts.js';
+import { checkOutDir } from './build/out-dir.js';
 
 export { InputError };
 
@@ -84,7 +85,11 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   for (const output of list('outputs')) {
     const spec = parseKeyValues(output);
     if (spec.type === 'registry' || (spec.type === 'image' && spec.push === 'true')) push = true;
-    else if (spec.type === 'oci' && spec.dest) outDir = path.resolve(env.workspace, spec.dest);
+    else if (spec.type === 'oci' && spec.dest) {
+      outDir = path.resolve(env.workspace, spec.dest);
+      // The layout replaces the whole directory: refuse any that holds more than an old layout.
+      checkOutDir('outputs', spec.dest, outDir, { workspace: env.workspace, context });
+    }
     else throw new InputError('outputs', `"${output}" is not supported (expected type=registry, or type=oci,dest=DIR; multiarch pushes by digest and tags only after verification)`);
   }
   if (push && tags.length === 0) throw new InputError('tags', 'push is true but no tags are set (expected at least one image reference, e.g. ghcr.io/org/app:latest)');
@@ -102,7 +107,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   const summary = bool('summary');
   const noCache = bool('no-cache');
   const pull = bool('pull');
-  const smoke = resolveSmoke(text('smoke-test'), text('smoke-test-expect'));
+  const smoke = resolveSmoke(text('smoke-test'), text('smoke-test-expect'), text('smoke-test-timeout'));
   const githubToken = text('github-token');
   if (githubToken) env.onSecret(githubToken);
   const mode = oneOf('mode', ['all', 'plan', 'leg', 'merge'] as const);
@@ -165,7 +170,9 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   };
 }
 
-function resolveSmoke(command: string, expect: string): Config['smoke'] {
+function resolveSmoke(command: string, expect: string, timeout: string): Config['smoke'] {
+  // Checked even without smoke-test: a typo should not wait for the day the test is switched on.
+  if (!/^[1-9][0-9]{0,5}$/.test(timeout)) throw new InputError('smoke-test-timeout', `"${timeout}" is not a whole number of seconds (expected 1 to 999999, e.g. 120)`);
   if (!command) {
     if (expect) throw new InputError('smoke-test-expect', 'is set but smoke-test is empty (expected smoke-test to name the arguments to run the image with, e.g. --version)');
     return undefined;
@@ -184,7 +191,7 @@ function resolveSmoke(command: string, expect: string): Config['smoke'] {
       throw new InputError('smoke-test-expect', `"${expect}" is not a valid regular expression (${(err as Error).message})`);
     }
   }
-  return { args, expect: re, timeoutSeconds: 120 };
+  return { args, expect: re, timeoutSeconds: Number(timeout) };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * An HTTP proxy on 127.0.0.1 in front of a real registry that injects faults at a given rate,
  * chosen by a seeded PRNG: 429 (Retry-After 0 or 1), 500, 502, 503, and connection resets
- * (socket.destroy()). Everything else is forwarded; `Location` headers pointing at the registry
+ * (socket.destroy()), and resets in the middle of a blob's body (`body-reset`: the registry's
+ * status, headers and the first N bytes go through, then the socket is destroyed). Everything else is forwarded; `Location` headers pointing at the registry
  * are rewritten to the proxy, so upload sessions keep going through it.
  *
  *   const proxy = await startFaultProxy({ target: 'http://127.0.0.1:5000', rate: 0.2, seed: 7 });
@@ -11,14 +12,18 @@
  *
  * A fault in the `request` phase never reaches the registry; one in the `response` phase is
  * injected after the registry has handled the request (its answer is thrown away), which is
- * what a flaky load balancer in front of a registry does. The proxy stops itself after
+ * what a flaky load balancer in front of a registry does. A `body-reset` is drawn like any other
+ * fault but only lands on a blob GET the registry answers with a body (200 or 206); drawn for
+ * any other request, it is not injected and not counted. `maxFaults` bounds how many faults are
+ * injected in all, so a seeded run cannot starve a client of its retries. The proxy stops itself after
  * `lifetimeMs` or `maxRequests`, so a test that forgets stop(), or a client stuck retrying,
  * cannot keep it (or the test run) alive. Not a test file itself.
  */
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-export type FaultKind = '429' | '500' | '502' | '503' | 'reset';
+export type FaultKind = '429' | '500' | '502' | '503' | 'reset' | 'body-reset';
+/** The request-level faults (a `body-reset` is asked for by name: it changes what reads see). */
 export const ALL_FAULTS: readonly FaultKind[] = ['429', '500', '502', '503', 'reset'];
 
 export interface FaultProxyOptions {
@@ -31,6 +36,13 @@ export interface FaultProxyOptions {
   faults?: readonly FaultKind[];
   /** Where faults are injected. Default `request` (the registry never sees the request). */
   phase?: 'request' | 'response' | 'either';
+  /**
+   * Bytes of a blob body passed on before a `body-reset`. Default: a seeded fraction of the
+   * body's Content-Length, so resets land anywhere in a layer.
+   */
+  bodyResetAfterBytes?: number;
+  /** Inject at most this many faults in all; later draws that hit are forwarded. Default: no bound. */
+  maxFaults?: number;
   /** The proxy stops itself this long after starting. Default 5 minutes. */
   lifetimeMs?: number;
   /** ...or after this many requests. Default 10 000. */
@@ -44,7 +56,12 @@ export interface ProxyEvent {
   /** Path without the query string. */
   path: string;
   fault?: FaultKind;
-  phase?: 'request' | 'response';
+  /** `body` for a body-reset: the answer was cut part-way through. */
+  phase?: 'request' | 'response' | 'body';
+  /** The request's Range header, when it had one (a client resuming a blob). */
+  range?: string;
+  /** For a body-reset: the bytes of the body passed on before the reset. */
+  resetAfterBytes?: number;
   retryAfter?: string;
   /** The registry's status, when the request reached it. */
   upstreamStatus?: number;
@@ -94,6 +111,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const sockets = new Set<Socket>();
   const events: ProxyEvent[] = [];
   let forwarded = 0;
+  let injectedCount = 0;
+  /** Where in its body a body-reset cuts, as a fraction drawn up front (the length is not known yet). */
+  const cutAt = new WeakMap<ProxyEvent, number>();
   let origin = '';
   let stopped: Promise<void> | undefined;
 
@@ -135,6 +155,42 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     res.end(body);
   };
 
+  const uninject = (event: ProxyEvent): void => {
+    delete event.fault;
+    delete event.phase;
+    delete event.resetAfterBytes;
+    injectedCount--;
+  };
+
+  /** Pass the status, headers and the first N bytes of the body on, then reset the connection. */
+  const cutBody = (event: ProxyEvent, up: IncomingMessage, req: IncomingMessage, res: ServerResponse): void => {
+    const length = Number(up.headers['content-length']);
+    const n = opts.bodyResetAfterBytes ?? Math.floor((cutAt.get(event) ?? 0.5) * (Number.isFinite(length) ? length : 64 * 1024));
+    event.resetAfterBytes = n;
+    res.writeHead(up.statusCode ?? 200, responseHeaders(up.headers));
+    let sent = 0;
+    const cut = (): void => {
+      up.destroy();
+      // After the bytes are flushed, so the client really has read part of the body.
+      res.write('', () => req.socket.destroy());
+    };
+    if (n === 0) return cut();
+    up.on('data', (chunk: Buffer) => {
+      if (sent >= n) return;
+      const part = chunk.subarray(0, n - sent);
+      sent += part.length;
+      res.write(part);
+      if (sent >= n) cut();
+    });
+    up.once('end', () => {
+      if (sent >= n) return;
+      // The body was shorter than N: it went through whole, and nothing was injected.
+      uninject(event);
+      res.end();
+    });
+    up.once('error', () => req.socket.destroy());
+  };
+
   const forward = (event: ProxyEvent, req: IncomingMessage, res: ServerResponse): void => {
     const headers: IncomingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -152,6 +208,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     forwarded++;
     upstream.on('response', (up) => {
       event.upstreamStatus = up.statusCode;
+      if (event.fault === 'body-reset') {
+        if (isBlobGet(event) && (up.statusCode === 200 || up.statusCode === 206)) return cutBody(event, up, req, res);
+        // Drawn for a request with no blob body: not a fault after all.
+        uninject(event);
+      }
       if (event.fault) {
         // The registry has done the work; the client never hears about it.
         up.resume();
@@ -184,12 +245,19 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const server = createServer((req, res) => {
     const n = events.length + 1;
     const event: ProxyEvent = { n, method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '' };
+    if (typeof req.headers.range === 'string') event.range = req.headers.range;
     events.push(event);
     // Always four draws per request, so the sequence does not depend on which branch is taken.
     const [hit, kind, after, when] = [random(), random(), random(), random()];
-    if (hit < rate) {
+    if (hit < rate && injectedCount < (opts.maxFaults ?? Infinity)) {
       event.fault = faults[Math.min(faults.length - 1, Math.floor(kind * faults.length))];
-      event.phase = phase === 'either' ? (when < 0.5 ? 'request' : 'response') : phase;
+      injectedCount++;
+      if (event.fault === 'body-reset') {
+        event.phase = 'body';
+        cutAt.set(event, after);
+      } else {
+        event.phase = phase === 'either' ? (when < 0.5 ? 'request' : 'response') : phase;
+      }
       if (event.fault === '429') event.retryAfter = after < 0.5 ? '0' : '1';
     }
     if (n >= maxRequests) void stop();
@@ -235,7 +303,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     registry: `127.0.0.1:${port}`,
     events,
     stats: () => {
-      const injected: Record<FaultKind, number> = { '429': 0, '500': 0, '502': 0, '503': 0, reset: 0 };
+      const injected: Record<FaultKind, number> = { '429': 0, '500': 0, '502': 0, '503': 0, reset: 0, 'body-reset': 0 };
       for (const e of events) if (e.fault) injected[e.fault]++;
       return { requests: events.length, forwarded, injected, injectedTotal: Object.values(injected).reduce((a, b) => a + b, 0) };
     },
@@ -253,4 +321,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 function checkRate(rate: number): number {
   if (!(rate >= 0 && rate <= 1)) throw new Error(`fault rate must be within 0..1, got ${rate}`);
   return rate;
+}
+
+/** A GET of a blob by digest: the only answers a body-reset cuts. */
+function isBlobGet(event: ProxyEvent): boolean {
+  return event.method === 'GET' && /\/blobs\/[a-z0-9]+:[a-f0-9]+$/.test(event.path);
 }

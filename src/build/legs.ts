@@ -98,3 +98,19 @@ export function firstError(log: string): string {
 function formatMiB(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/**
+ * What the failed step printed last (the compiler's error, usually), from BuildKit's plain
+ * progress: the step that logged `#N ERROR` and its `#N <seconds> <text>` lines. Empty when the
+ * log names no failed step.
+ */
+export function failedStepOutput(log: string, lines = 3): string[] {
+  const failed = /^#(\d+) ERROR:/m.exec(log)?.[1];
+  if (!failed) return [];
+  const out: string[] = [];
+  for (const line of log.split('\n')) {
+    const m = new RegExp(`^#${failed} \\d+(?:\\.\\d+)? (.*)$`).exec(line);
+    if (m && m[1]!.trim()) out.push(m[1]!.trim());
+  }
+  return out.slice(-lines);
+}

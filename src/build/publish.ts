@@ -8,6 +8,7 @@ import { formatPlatform } from '../platform.js';
 import { RegistryClient } from '../registry/client.js';
 import { resolveCredentials } from '../registry/credentials.js';
 import { OciLayout } from '../registry/layout.js';
+import { checkOutDir } from './out-dir.js';
 import { pushImage, putTag, type PushStats, type RepositoryTarget } from '../registry/push.js';
 import { parseReference } from '../registry/reference.js';
 import { RemoteSource } from '../registry/remote.js';
@@ -149,6 +150,9 @@ export function remoteSource(dest: Destination): ImageSource {
  * index.json points at the index by digest only; names are added by tagLayout after the checks.
  */
 export async function writeMergedLayout(legs: BuiltLeg[], index: MergedIndex, outDir: string): Promise<OciLayout> {
+  // Checked again here, at the deletion: the default multiarch-out is not checked with the inputs
+  // (a push never writes it), and the directory may have changed since.
+  checkOutDir('outputs', outDir, outDir);
   fs.rmSync(outDir, { recursive: true, force: true });
   const layout = await OciLayout.create(outDir);
   for (const leg of legs) copyBlobs(leg.outDir, outDir);

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ArtifactClient } from '@actions/artifact';
+import { mapStrings } from '../report/redact.js';
 import type { LegRecord } from '../types/leg-record.js';
 import { legArtifactName, selectLegArtifacts } from './gather.js';
 import type { CollectedLegs, LegHandoff } from './handoff.js';
@@ -19,6 +20,12 @@ export interface ArtifactHandoffOptions {
   image: string;
   /** Scratch directory for the files uploaded and downloaded (inside the run directory). */
   dir: string;
+  /**
+   * Removes secrets from text (Redactor.redact). An artifact is readable by anyone who can read
+   * the run and is never masked by the runner, and a failed leg's error and log tail may hold
+   * what the build printed: every string of the record passes through this before upload.
+   */
+  redact?: (text: string) => string;
 }
 
 export class ArtifactHandoff implements LegHandoff {
@@ -37,7 +44,8 @@ export class ArtifactHandoff implements LegHandoff {
     const dir = path.join(this.opts.dir, 'out', name);
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, FILE);
-    fs.writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
+    const safe = this.opts.redact ? mapStrings(record, this.opts.redact) : record;
+    fs.writeFileSync(file, JSON.stringify(safe, null, 2) + '\n');
     // One day is enough: merge runs in the same workflow run, minutes later.
     await (await this.client()).uploadArtifact(name, [file], dir, { retentionDays: 1 });
     return name;

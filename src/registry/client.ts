@@ -11,6 +11,7 @@ import { assertDigest, digestAlgorithm, digestOf, VerifyingStream } from './dige
 import { RegistryError } from './errors.js';
 import { resolveLocation } from './location.js';
 import { resolveManifestMediaType } from './manifest.js';
+import { ResumingBody, type ReopenedBody } from './resume.js';
 import { assertRepository, isDigest, isTag, registryBaseUrl } from './reference.js';
 import { Requester, type RegistryRequest, type RegistryResponse } from './requester.js';
 import { DEFAULT_RETRY_POLICY, isTransient, withRetry, type RetryPolicy } from './retry.js';
@@ -260,8 +261,23 @@ export class RegistryClient {
     const verifier = new VerifyingStream(digest, `blob ${this.registry}/${repo}@${digest}`, size, (n) => {
       this.read += n;
     });
-    // pipeline forwards a dropped connection to the reader, and a reader that stops early frees the socket.
-    return pipeline(res.message, verifier, () => undefined);
+    // A connection dropped mid-body is re-opened from where it stopped (resume.ts); the verifier
+    // sees one contiguous stream either way.
+    const body = new ResumingBody(res.message, (offset) => this.reopenBlob(repo, url, offset), this.policy);
+    // pipeline forwards a failure the resume gave up on to the reader, and a reader that stops early frees the socket.
+    return pipeline(body, verifier, () => undefined);
+  }
+
+  /** The blob from byte `offset`: a 206 from there, or a 200 from 0 when the registry ignores Range. */
+  private async reopenBlob(repo: string, url: string, offset: number): Promise<ReopenedBody> {
+    const res = await this.retrying({ method: 'GET', url, scopes: this.scopes(repo, PULL), follow: true, headers: { range: `bytes=${offset}-` }, expect: [200, 206] });
+    if (res.status === 200) return { body: res.message, start: 0 };
+    const start = Number(/^bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''))?.[1]);
+    if (!Number.isSafeInteger(start)) {
+      await drain(res.message);
+      throw new Error(`GET ${url}: a 206 answer to a Range request without a Content-Range (got ${JSON.stringify(res.headers['content-range'] ?? null)})`);
+    }
+    return { body: res.message, start };
   }
 
   /** Read a small blob (a config) whole, verified (and against `size`, when a descriptor gave one). */

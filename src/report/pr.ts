@@ -57,6 +57,11 @@ export interface PrCheckOptions {
   log: PrLog;
   /** Deadline for all API calls together, so a hung connection cannot hold the job. */
   timeoutMs?: number;
+  /**
+   * Removes secrets from text (Redactor.redact). The runner masks its own log only; what goes
+   * to GitHub's API is published as sent, so title, summary and comment pass through this first.
+   */
+  redact?: (text: string) => string;
 }
 
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
@@ -115,16 +120,19 @@ async function publish(report: RunReport, opts: PrCheckOptions): Promise<PrCheck
   };
   const name = opts.name ?? resolveCheckName(report.image);
   const note = truncationNote(context);
+  const redact = opts.redact ?? ((text: string) => text);
+  // Before truncation: a cut through a secret would leave part of it that no longer matches.
+  const markdown = redact(opts.markdown);
 
   try {
-    return await upsertCheckRun(target, name, report, opts.markdown, note, log);
+    return await upsertCheckRun(target, name, redact(resolveTitle(report)), resolveConclusion(report), markdown, note, log);
   } catch (err) {
     if (!isPermissionDenied(err)) throw err;
     // GITHUB_TOKEN without `checks: write`, or a PAT (only GitHub Apps may create check runs).
     log.info(`PR check: cannot write check runs (${describeError(err)}); commenting on the pull request instead`);
   }
   try {
-    return await upsertComment(target, resolveMarker(report.image), opts.markdown, note, log);
+    return await upsertComment(target, resolveMarker(report.image), markdown, note, log);
   } catch (err) {
     if (!isPermissionDenied(err)) throw err;
     const fork = pr.head?.repo?.fork === true;
@@ -137,9 +145,8 @@ async function publish(report: RunReport, opts: PrCheckOptions): Promise<PrCheck
   }
 }
 
-async function upsertCheckRun(t: Target, name: string, report: RunReport, markdown: string, note: string, log: PrLog): Promise<PrCheckResult> {
-  const conclusion = resolveConclusion(report);
-  const output = { title: resolveTitle(report), summary: truncateMarkdown(markdown, GITHUB_TEXT_LIMIT, note) };
+async function upsertCheckRun(t: Target, name: string, title: string, conclusion: PrCheckConclusion, markdown: string, note: string, log: PrLog): Promise<PrCheckResult> {
+  const output = { title, summary: truncateMarkdown(markdown, GITHUB_TEXT_LIMIT, note) };
   const fields = { status: 'completed' as const, conclusion, completed_at: new Date().toISOString(), output };
   const { data: found } = await t.octokit.rest.checks.listForRef({
     owner: t.owner,

@@ -36,6 +36,9 @@ export function renderMarkdown(r: RunReport): string {
     out.push(`| ${inlineCode(p.platform)} | ${esc(p.strategy)}${p.fallback ? ' (rewrite fell back)' : ''} | ${leg?.digest ? inlineCode(shortDigest(leg.digest)) : leg?.ok === false ? '❌ build failed' : '–'} | ${leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '–'} | ${leg ? formatDuration(leg.durationMs) : '–'} | ${renderChecksCell(v)} |`);
   }
   out.push('');
+  const attested = r.legs.filter((l) => l.attestations.length);
+  // Attestation manifests ride beside their platform in the index; never counted as platforms.
+  if (attested.length) out.push(`**Attestations:** ${attested.map((l) => `${inlineCode(l.platform.platform)} → ${l.attestations.map((a) => inlineCode(shortDigest(a.digest))).join(', ')}`).join('; ')}`, '');
   const timeline = renderTimeline(r.legs);
   if (timeline) out.push(timeline, '');
   for (const p of platforms) {

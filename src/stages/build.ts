@@ -44,7 +44,9 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
   };
   const runs: LegRun[] = plan.platforms.map((p) => {
     const loadRef = loadRefOf(p);
-    return { leg: legOf(p), args: argsFor(p, plan.dockerfile), ...(loadRef ? { loadRef } : {}) };
+    // Only a rewritten leg builds the rewritten copy: the others build the user's file as written
+    // (the copy's CGO_ENABLED=0 and the like are for cross-compiling, not for a native leg).
+    return { leg: legOf(p), args: argsFor(p, p.rewrite ? plan.dockerfile : config.file), ...(loadRef ? { loadRef } : {}) };
   });
   const outputs = await fallBackFromRewrites({ config, io, plan, runs, argsFor }, await runLegs(runs));
   for (const o of outputs) {

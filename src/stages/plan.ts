@@ -10,6 +10,7 @@ import { resolveNodeWarnings, resolvePlanNodes } from '../setup/nodes.js';
 import type { Io } from '../pipeline.js';
 import type { Config } from '../types/config.js';
 import type { Plan } from '../types/plan.js';
+import { writeRewrittenDockerfile } from './rewritten-dockerfile.js';
 
 /**
  * Build the plan alone (`multiarch plan`, the `plan` mode, and the first stage of a build).
@@ -36,11 +37,8 @@ export async function makePlan(config: Config, nativePlatforms: string[], runDir
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) w.file = rel;
   }
   if (plan.rewrittenText !== undefined) {
-    // The user's Dockerfile is never touched; legs build from a rewritten copy.
-    fs.mkdirSync(runDir, { recursive: true });
-    const rewritten = path.join(runDir, 'Dockerfile.multiarch');
-    fs.writeFileSync(rewritten, plan.rewrittenText);
-    plan.dockerfile = rewritten;
+    // The user's Dockerfile is never touched; legs build from a rewritten copy, with its ignore rules.
+    plan.dockerfile = writeRewrittenDockerfile(runDir, config.file, plan.rewrittenText);
   }
   return plan;
 }

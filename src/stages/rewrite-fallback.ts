@@ -4,7 +4,7 @@
  * pushed), is rebuilt once from the user's Dockerfile as written, under QEMU. A warning quotes the
  * rewrite's error, and the plan entry keeps both outcomes. `cross-compile: strict` fails instead.
  */
-import { runLegs, type LegOutput, type LegRun } from '../build/legs.js';
+import { failedStepOutput, runLegs, type LegOutput, type LegRun } from '../build/legs.js';
 import type { Io } from '../pipeline.js';
 import { OciLayout } from '../registry/layout.js';
 import type { Config } from '../types/config.js';
@@ -26,7 +26,10 @@ export interface FallbackContext {
 export async function rewriteFailure(out: LegOutput): Promise<string | undefined> {
   const p = out.built.platform;
   if (!p.rewrite) return undefined;
-  if (!out.built.ok) return out.built.error ?? 'the build failed';
+  if (!out.built.ok) {
+    const said = failedStepOutput(out.log);
+    return `${out.built.error ?? 'the build failed'}${said.length ? `: ${said.join(' | ')}` : ''}`;
+  }
   try {
     const v = await verifyImage(await OciLayout.open(out.built.outDir), '', [p.platform], { entrypoint: true });
     if (v.ok) return undefined;
