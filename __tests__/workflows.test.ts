@@ -46,8 +46,8 @@ function readmeCaller(): string {
   return block;
 }
 
-test('there is a reusable workflow to check', () => {
-  expect(workflowFiles).toContain(path.join(WORKFLOWS, 'multiarch.yml'));
+test('there is a reusable workflow to check, and every other workflow', () => {
+  for (const name of ['multiarch.yml', 'ci.yml', 'release.yml', 'codeql.yml', 'dependabot-dist.yml']) expect(workflowFiles).toContain(path.join(WORKFLOWS, name));
 });
 
 describe.each(workflowFiles)('%s', (file) => {
@@ -71,25 +71,118 @@ test('action.yml parses against the action schema', () => {
   expect(parsed.context.errors.getErrors().map((e) => e.message)).toEqual([]);
 });
 
+type Step = { id?: string; name?: string; uses?: string; run?: string; with?: Record<string, unknown> };
+type Workflow = {
+  on: { workflow_call?: { inputs: Record<string, unknown>; secrets?: Record<string, unknown> } } & Record<string, unknown>;
+  jobs: Record<string, { uses?: string; steps?: Step[] }>;
+};
+const readWorkflow = (file: string) => parse(fs.readFileSync(file, 'utf8')) as Workflow;
+const actionInputs = Object.keys((parse(fs.readFileSync('action.yml', 'utf8')) as { inputs: Record<string, unknown> }).inputs);
+const reusable = readWorkflow(path.join(WORKFLOWS, 'multiarch.yml'));
+/** Where the reusable workflow's jobs check the action out (beside the caller's checkout). */
+const ACTION_DIR = '.multiarch-action';
+/** A step that runs this repository's action: from the checkout (`./`) or the reusable workflow's copy. */
+const runsTheAction = (s: Step) => s.uses === './' || s.uses === `./${ACTION_DIR}`;
+
 test('the reusable workflow passes the action every input it declares, to an input the action has', () => {
-  const action = parse(fs.readFileSync('action.yml', 'utf8')) as { inputs: Record<string, unknown> };
-  const wf = parse(fs.readFileSync(path.join(WORKFLOWS, 'multiarch.yml'), 'utf8')) as {
-    on: { workflow_call: { inputs: Record<string, unknown> } };
-    jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>;
-  };
   const passed = new Set<string>();
-  for (const job of Object.values(wf.jobs)) {
-    for (const step of job.steps.filter((s) => s.uses?.includes('/multiarch@'))) {
+  let steps = 0;
+  for (const job of Object.values(reusable.jobs)) {
+    for (const step of (job.steps ?? []).filter(runsTheAction)) {
+      steps++;
       for (const [name, value] of Object.entries(step.with ?? {})) {
-        expect({ name, known: name in action.inputs }).toEqual({ name, known: true });
+        expect({ name, known: actionInputs.includes(name) }).toEqual({ name, known: true });
         for (const m of String(value).matchAll(/inputs\.([a-z-]+)/g)) passed.add(m[1]!);
       }
     }
   }
+  expect(steps).toBe(3);
+  // The workflow's own inputs: runners for its jobs and the registry login.
   const ownInputs = ['plan-runner', 'registry', 'registry-username'];
-  for (const name of Object.keys(wf.on.workflow_call.inputs).filter((n) => !ownInputs.includes(n))) {
+  for (const name of Object.keys(reusable.on.workflow_call!.inputs).filter((n) => !ownInputs.includes(n))) {
     expect({ name, passed: passed.has(name) }).toEqual({ name, passed: true });
   }
+});
+
+/**
+ * Action inputs the reusable workflow does not take as workflow inputs, and why. Every other
+ * action input must be one: a new action input fails this test until it is wired or listed here.
+ */
+const NOT_WORKFLOW_INPUTS: Record<string, string> = {
+  secrets: 'a secret: the build-secrets secret carries it',
+  'secret-files': 'no caller step runs in these jobs to write the file',
+  'secret-envs': "the caller cannot set a called workflow's step environment",
+  ssh: 'no SSH agent or key exists on a fresh runner of a called workflow',
+  push: 'legs always push by digest; merge tags',
+  load: 'the image is merged in the registry, not on one runner',
+  outputs: 'legs and merge go through the registry',
+  builder: 'no builder exists on a fresh runner; driver and buildkit-image choose the one created',
+  'github-token': "the run's GITHUB_TOKEN, with the permissions the caller grants the jobs",
+  mode: 'set per job: plan, leg, merge',
+  nodes: 'native runners replace native BuildKit nodes here (runners, default-runner)'
+};
+
+test('the reusable workflow takes every action input that makes sense for it', () => {
+  const declared = Object.keys(reusable.on.workflow_call!.inputs);
+  const secrets = Object.keys(reusable.on.workflow_call!.secrets ?? {});
+  for (const name of actionInputs) {
+    const wired = declared.includes(name) || name in NOT_WORKFLOW_INPUTS;
+    expect({ name, wired }).toEqual({ name, wired: true });
+  }
+  for (const name of Object.keys(NOT_WORKFLOW_INPUTS)) expect({ name, isActionInput: actionInputs.includes(name), alsoDeclared: declared.includes(name) }).toEqual({ name, isActionInput: true, alsoDeclared: false });
+  expect(secrets).toEqual(expect.arrayContaining(['registry-password', 'build-secrets', 'registry-auths', 'action-token']));
+});
+
+test('every step that runs the action from a checkout passes only inputs the action has', () => {
+  for (const file of workflowFiles) {
+    for (const [jobName, job] of Object.entries(readWorkflow(file).jobs)) {
+      for (const step of (job.steps ?? []).filter(runsTheAction)) {
+        for (const name of Object.keys(step.with ?? {})) expect({ file, jobName, name, known: actionInputs.includes(name) }).toEqual({ file, jobName, name, known: true });
+      }
+    }
+  }
+});
+
+describe('the reusable workflow runs the action beside it, needing no edit', () => {
+  const text = fs.readFileSync(path.join(WORKFLOWS, 'multiarch.yml'), 'utf8');
+
+  test('no step names a remote copy of the action', () => {
+    expect(text).not.toMatch(/your-org|\/multiarch@/);
+    for (const job of Object.values(reusable.jobs)) {
+      for (const step of job.steps ?? []) if (step.uses && !step.uses.startsWith('actions/checkout@')) expect(step.uses).toBe(`./${ACTION_DIR}`);
+    }
+  });
+
+  test.each(Object.keys(reusable.jobs))('job %s checks the action out at the workflow\'s own commit before running it', (jobName) => {
+    const steps = reusable.jobs[jobName]!.steps!;
+    const self = steps.findIndex((s) => s.id === 'self');
+    const checkout = steps.findIndex((s) => s.uses?.startsWith('actions/checkout@') && s.with?.path === ACTION_DIR);
+    const action = steps.findIndex(runsTheAction);
+    expect(self).toBeGreaterThan(0); // after the caller's checkout, which would clean the workspace
+    expect(checkout).toBeGreaterThan(self);
+    expect(action).toBeGreaterThan(checkout);
+    expect(steps[self]!.run).toMatch(/workflow_repository/);
+    expect(steps[self]!.run).toMatch(/workflow_sha/);
+    expect(String((steps[self] as { env?: Record<string, string> }).env?.JOB_CONTEXT)).toBe('${{ toJSON(job) }}');
+    expect(steps[checkout]!.with).toMatchObject({ repository: '${{ steps.self.outputs.repository }}', ref: '${{ steps.self.outputs.sha }}', 'persist-credentials': false });
+    // The caller's checkout is the first step and keeps no token in .git/config (the build context).
+    expect(steps[0]!.uses).toMatch(/^actions\/checkout@/);
+    expect(steps[0]!.with).toMatchObject({ 'persist-credentials': false });
+    expect(steps.slice(checkout + 1, action).some((s) => s.run?.includes('hide-action-checkout.sh'))).toBe(true);
+  });
+
+  test('the sparse checkout holds everything the jobs use from the action', () => {
+    const patterns = new Set<string>();
+    for (const job of Object.values(reusable.jobs)) {
+      const co = job.steps!.find((s) => s.with?.path === ACTION_DIR)!;
+      for (const line of String(co.with!['sparse-checkout']).split('\n').filter(Boolean)) patterns.add(line.trim());
+    }
+    const covered = (p: string) => [...patterns].some((pat) => (pat.endsWith('/') ? `/${p}`.startsWith(pat) : `/${p}` === pat));
+    const used = new Set(['action.yml', 'dist/index.js', ...[...text.matchAll(new RegExp(`${ACTION_DIR.replace('.', '\\.')}/([\\w./-]+)`, 'g'))].map((m) => m[1]!)]);
+    for (const p of used) {
+      expect({ p, exists: fs.existsSync(p), covered: covered(p) }).toEqual({ p, exists: true, covered: true });
+    }
+  });
 });
 
 test('the legs read only what the plan mode puts in the matrix', async () => {
@@ -97,9 +190,8 @@ test('the legs read only what the plan mode puts in the matrix', async () => {
   const { resolveMatrix } = await import('../src/modes/matrix.js');
   const plan = { platforms: [{ platform: 'linux/arm64', strategy: 'native' as const, language: 'go', emulatedSteps: [], rewrite: null, reasons: [], cacheScope: 's' }], languages: [], qemu: [], warnings: [], dockerfile: 'Dockerfile' };
   const keys = Object.keys(resolveMatrix(plan, {}, 'ubuntu-24.04').include[0]!);
-  for (const file of workflowFiles) {
-    for (const m of fs.readFileSync(file, 'utf8').matchAll(/\bmatrix\.([A-Za-z_-]+)/g)) expect({ file, property: m[1], known: keys.includes(m[1]!) }).toEqual({ file, property: m[1], known: true });
-  }
+  const file = path.join(WORKFLOWS, 'multiarch.yml');
+  for (const m of fs.readFileSync(file, 'utf8').matchAll(/\bmatrix\.([A-Za-z_-]+)/g)) expect({ file, property: m[1], known: keys.includes(m[1]!) }).toEqual({ file, property: m[1], known: true });
 });
 
 describe('the checks catch a broken workflow', () => {
