@@ -83,7 +83,6 @@ describe('bad input: one clear error naming the input and the expected form', ()
     ['untagged qemu image', { 'qemu-image': 'tonistiigi/binfmt' }, 'qemu-image', /not pinned/],
     ['unsupported output', { outputs: 'type=local,dest=x' }, 'outputs', /type=registry, or type=oci,dest=DIR/],
     ['malformed build-context', { 'build-contexts': 'justaname' }, 'build-contexts', /expected name=source/],
-    ['malformed secret', { secrets: 'novalue' }, 'secrets', /expected id=value/],
     ['open quote in smoke-test', { 'smoke-test': 'sh -c "x' }, 'smoke-test', /unterminated " quote \(expected arguments/],
     ['expect without smoke-test', { 'smoke-test-expect': 'x' }, 'smoke-test-expect', /smoke-test is empty/],
     ['cache mount with a space in its id', { 'cache-mounts': 'id=go build,target=/root/.cache/go-build' }, 'cache-mounts', /expected/],
@@ -101,4 +100,19 @@ describe('bad input: one clear error naming the input and the expected form', ()
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toMatch(/\n\s+at /);
   });
+});
+
+test('invalid secret entries are skipped with a warning that never shows the entry\'s text, as build-push-action does', () => {
+  const warnings: string[] = [];
+  const secrets: string[] = [];
+  const c = configOf({ context: 'app', secrets: 'INVALID_SECRET=\nhunter2hunter2\nok=v4lue', 'secret-envs': '=X\nGH=GH_TOKEN', 'secret-files': 'missing=does/not/exist' }, { warnings, secrets });
+  expect(c.secrets.map((s) => s.id)).toEqual(['ok', 'GH']);
+  expect(warnings).toEqual([
+    'Input "secrets": entry 1 ("INVALID_SECRET") is not a valid secret (expected id=value): skipped',
+    'Input "secrets": entry 2 is not a valid secret (expected id=value): skipped',
+    'Input "secret-files": entry 1 ("missing"): file does/not/exist not found: skipped',
+    'Input "secret-envs": entry 1 is not a valid secret (expected id=ENV_NAME): skipped'
+  ]);
+  expect(warnings.join('\n')).not.toContain('hunter2');
+  expect(secrets).toEqual(['v4lue']);
 });

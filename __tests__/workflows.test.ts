@@ -119,7 +119,9 @@ const NOT_WORKFLOW_INPUTS: Record<string, string> = {
   builder: 'no builder exists on a fresh runner; driver and buildkit-image choose the one created',
   'github-token': "the run's GITHUB_TOKEN, with the permissions the caller grants the jobs",
   mode: 'set per job: plan, leg, merge',
-  nodes: 'native runners replace native BuildKit nodes here (runners, default-runner)'
+  nodes: 'native runners replace native BuildKit nodes here (runners, default-runner)',
+  call: 'call (check, outline, targets) builds nothing: one `uses:` step with mode all, not a build across jobs',
+  'cgroup-parent': "a fresh hosted runner's cgroup layout is not the caller's to pick"
 };
 
 test('the reusable workflow takes every action input that makes sense for it', () => {

@@ -797,6 +797,8 @@ cmd_up() {
   # The registry tests start their own htpasswd and token-auth registries.
   command -v htpasswd >/dev/null 2>&1 || install_packages apache2-utils
   command -v openssl >/dev/null 2>&1 || install_packages openssl
+  # The summary's browser test renders it (mermaid included) in headless Chromium.
+  command -v chromium >/dev/null 2>&1 || install_packages chromium
   start_registry
   ensure_images "$rebuild"
   for e in "${want[@]}"; do

@@ -98,7 +98,8 @@ function configFrom(command: string, rest: string[], flags: Record<string, FlagS
   if (parsed.positionals.length > 1) throw new UsageError(`${command} takes one CONTEXT, got ${parsed.positionals.join(' ')}`);
   const context = parsed.values.get('context')?.[0] ?? parsed.positionals[0] ?? '.';
   const out = parsed.values.get('out')?.[0];
-  const extra: Record<string, string> = { context, summary: 'false' };
+  // The CLI's layout (--out, or ./multiarch-out) is what it delivers: failed checks always fail it.
+  const extra: Record<string, string> = { context, summary: 'false', verify: parsed.values.get('verify')?.[0] ?? 'strict' };
   if (out) {
     // Checked here too, so the error names the flag that was typed rather than `outputs`.
     checkOutDir('--out', out, path.resolve(out), { workspace: process.cwd(), context: path.resolve(context) }, '--out DIR');

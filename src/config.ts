@@ -17,6 +17,8 @@ import { splitWords } from './verify/smoke-run.js';
 import { InputError } from './input-error.js';
 import { parseCacheMounts } from './cache/mounts.js';
 import { checkOutDir } from './build/out-dir.js';
+import { resolveBuildEnvSwitches } from './bpa-env.js';
+import { resolveContextSource, type RunCommit } from './context-input.js';
 
 export { InputError };
 
@@ -34,6 +36,10 @@ export interface ConfigEnv {
   givenInputs?: string[];
   /** The GitHub run, for provenance's default and builder id; absent for the CLI. */
   run?: RunFacts;
+  /** The run's commit, the build context when there is no checkout; absent for the CLI. */
+  commit?: RunCommit;
+  /** The environment's DOCKER_BUILD_* switches (build-push-action's); absent for the CLI. */
+  buildEnv?: Record<string, string | undefined>;
 }
 
 export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
@@ -61,13 +67,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     return value as T;
   };
 
-  const context = path.resolve(env.workspace, text('context') || '.');
-  if (!isDirectory(context)) throw new InputError('context', `"${text('context')}" is not a directory (expected a path to the build context)`);
-  const fileText = text('file');
-  const file = fileText ? path.resolve(env.workspace, fileText) : path.join(context, 'Dockerfile');
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-    throw new InputError('file', `Dockerfile "${fileText || path.relative(env.workspace, file) || file}" not found (expected a path to a Dockerfile${fileText ? '' : '; by default {context}/Dockerfile'})`);
-  }
+  const { context, file, gitContext } = resolveContextSource(text('context'), text('file'), env.workspace, env.commit);
 
   const platforms = resolvePlatforms(list('platforms'));
   const tags = list('tags');
@@ -88,10 +88,12 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     else if (spec.type === 'oci' && spec.dest) {
       outDir = path.resolve(env.workspace, spec.dest);
       // The layout replaces the whole directory: refuse any that holds more than an old layout.
-      checkOutDir('outputs', spec.dest, outDir, { workspace: env.workspace, context });
+      checkOutDir('outputs', spec.dest, outDir, { workspace: env.workspace, ...(gitContext ? {} : { context }) });
     }
     else throw new InputError('outputs', `"${output}" is not supported (expected type=registry, or type=oci,dest=DIR; multiarch pushes by digest and tags only after verification)`);
   }
+  const call = resolveCall(oneOf('call', ['build', 'check', 'outline', 'targets'] as const), text('mode'), push, env.onWarning);
+  if (call !== 'build') push = false;
   if (push && tags.length === 0) throw new InputError('tags', 'push is true but no tags are set (expected at least one image reference, e.g. ghcr.io/org/app:latest)');
 
   const qemuImage = pinnedImage('qemu-image', text('qemu-image'), 'tonistiigi/binfmt:qemu-v10.2.3-68');
@@ -104,7 +106,8 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   for (const c of buildContexts) if (!/^[^=]+=.+/.test(c)) throw new InputError('build-contexts', `"${c}" is malformed (expected name=source, e.g. golang:1.19=docker-image://localhost:5000/golang:1.19)`);
 
   const load = bool('load');
-  const summary = bool('summary');
+  const switches = resolveBuildEnvSwitches(env.buildEnv ?? {}, env.onWarning);
+  const summary = bool('summary') && switches.summary;
   const noCache = bool('no-cache');
   const pull = bool('pull');
   const smoke = resolveSmoke(text('smoke-test'), text('smoke-test-expect'), text('smoke-test-timeout'));
@@ -122,6 +125,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   return {
     context,
     file,
+    ...(gitContext ? { gitContext } : {}),
     platforms,
     tags,
     labels: list('labels'),
@@ -143,6 +147,9 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     addHosts: list('add-hosts'),
     shmSize: text('shm-size') || undefined,
     ulimit: list('ulimit'),
+    ...(text('cgroup-parent') ? { cgroupParent: text('cgroup-parent') } : {}),
+    call,
+    checkAnnotations: switches.checkAnnotations,
     provenance: resolveProvenance(text('provenance') || undefined, list('attests'), env.run),
     ...(!text('provenance') && resolveProvenance(undefined, list('attests'), env.run) ? { provenanceIsDefault: true as const } : {}),
     sbom: text('sbom') || undefined,
@@ -154,7 +161,9 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     qemuImage,
     buildkitImage,
     driver: oneOf('driver', ['auto', 'docker', 'docker-container'] as const),
-    verify: oneOf('verify', ['strict', 'warn', 'off'] as const),
+    verify: text('verify') ? oneOf('verify', ['strict', 'warn', 'off'] as const) : 'strict',
+    // No default in action.yml: on a runner an unset input is '', so "given" is knowable.
+    ...(text('verify') ? { verifyExplicit: true as const } : {}),
     summary,
     smoke,
     mode,
@@ -166,7 +175,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     crossCompile: oneOf('cross-compile', ['auto', 'strict', 'off'] as const),
     outDir,
     tempDir: env.tempDir || os.tmpdir(),
-    imageName: resolveImageName(tags, context)
+    imageName: resolveImageName(tags, gitContext ? gitContext.repository : context)
   };
 }
 
@@ -192,6 +201,17 @@ function resolveSmoke(command: string, expect: string, timeout: string): Config[
     }
   }
   return { args, expect: re, timeoutSeconds: Number(timeout) };
+}
+
+/**
+ * BPA's `call`: a subrequest evaluates the build in this one step and builds nothing, so it is
+ * for mode all only, and push (which buildx ignores with --call) is dropped with a warning.
+ */
+function resolveCall(call: Config['call'], mode: string, push: boolean, warn: (message: string) => void): Config['call'] {
+  if (call === 'build') return call;
+  if (mode && mode !== 'all') throw new InputError('call', `call ${call} evaluates the build in one step (expected mode all, or call build)`);
+  if (push) warn(`Input "push": call ${call} builds no image, so nothing is pushed (as with build-push-action)`);
+  return call;
 }
 
 /**
@@ -355,28 +375,41 @@ function resolvePlatforms(items: string[]): string[] {
   return out;
 }
 
+/**
+ * Build secrets. An entry with no id or no value is skipped with a warning, as build-push-action
+ * does (buildx would fail the whole build on it); the warning names the entry by its id or its
+ * position, never by its text, which may be the secret itself.
+ */
 function resolveSecrets(values: string[], files: string[], envs: string[], env: ConfigEnv): SecretSpec[] {
   const out: SecretSpec[] = [];
-  const split = (input: string, item: string): [string, string] => {
+  const split = (input: string, item: string, n: number): [string, string] | undefined => {
     const i = item.indexOf('=');
-    if (i <= 0) throw new InputError(input, `an entry is malformed (expected id=${input === 'secrets' ? 'value' : input === 'secret-files' ? 'path' : 'ENV_NAME'})`);
-    return [item.slice(0, i), item.slice(i + 1)];
+    const id = i > 0 ? item.slice(0, i).trim() : '';
+    const value = i > 0 ? item.slice(i + 1) : '';
+    if (id && value.trim()) return [id, value];
+    const expected = input === 'secrets' ? 'id=value' : input === 'secret-files' ? 'id=path' : 'id=ENV_NAME';
+    env.onWarning(`Input "${input}": entry ${n}${id ? ` ("${id}")` : ''} is not a valid secret (expected ${expected}): skipped`);
+    return undefined;
   };
-  for (const item of values) {
-    const [id, value] = split('secrets', item);
+  values.forEach((item, n) => {
+    const kv = split('secrets', item, n + 1);
+    if (!kv) return;
     // Mask before anything else can print it; quotes around the value are not part of it.
-    const unquoted = value.replace(/^"(.*)"$/s, '$1');
+    const unquoted = kv[1].replace(/^"(.*)"$/s, '$1');
     env.onSecret(unquoted);
-    out.push({ id, kind: 'value', value: unquoted });
-  }
-  for (const item of files) {
-    const [id, p] = split('secret-files', item);
-    out.push({ id, kind: 'file', path: path.resolve(env.workspace, p) });
-  }
-  for (const item of envs) {
-    const [id, name] = split('secret-envs', item);
-    out.push({ id, kind: 'env', env: name });
-  }
+    out.push({ id: kv[0], kind: 'value', value: unquoted });
+  });
+  files.forEach((item, n) => {
+    const kv = split('secret-files', item, n + 1);
+    if (!kv) return;
+    const file = path.resolve(env.workspace, kv[1]);
+    if (!fs.existsSync(file)) return env.onWarning(`Input "secret-files": entry ${n + 1} ("${kv[0]}"): file ${kv[1]} not found: skipped`);
+    out.push({ id: kv[0], kind: 'file', path: file });
+  });
+  envs.forEach((item, n) => {
+    const kv = split('secret-envs', item, n + 1);
+    if (kv) out.push({ id: kv[0], kind: 'env', env: kv[1] });
+  });
   return out;
 }
 
@@ -401,14 +434,6 @@ function resolveImageName(tags: string[], context: string): string {
     }
   }
   return path.basename(context).toLowerCase().replace(/[^a-z0-9._-]/g, '-') || 'image';
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 export { INPUTS };

@@ -13,8 +13,8 @@ export interface InputSpec {
 
 export const INPUTS: InputSpec[] = [
   // Same names and meaning as docker/build-push-action, so a `uses:` line can be swapped.
-  { name: 'context', description: 'Build context: a path. Defaults to the workspace.', default: '.' },
-  { name: 'file', description: 'Path to the Dockerfile. Defaults to `{context}/Dockerfile`.' },
+  { name: 'context', description: 'Build context: a path. Defaults to the workspace; with no checkout there (no Dockerfile), the run\'s commit, fetched shallowly with `github-token`, like build-push-action\'s Git context. `{{defaultContext}}` (or `{{defaultContext}}:subdir`) always means that commit (or a directory of it).', default: '.' },
+  { name: 'file', description: 'Path to the Dockerfile. Defaults to `{context}/Dockerfile`. With the run\'s commit as the context, a relative path is inside the context.' },
   { name: 'platforms', description: 'Target platforms, e.g. `linux/amd64,linux/arm64`. Defaults to the host platform.', list: 'comma' },
   { name: 'tags', description: 'Image references to tag once every platform is verified.', list: 'comma' },
   { name: 'labels', description: 'Image labels, one `key=value` per line.', list: 'lines' },
@@ -43,13 +43,15 @@ export const INPUTS: InputSpec[] = [
   { name: 'attests', description: 'Other attestation parameters, one per line.', list: 'lines' },
   { name: 'allow', description: 'Extra privileged entitlements, e.g. `network.host`.', list: 'comma' },
   { name: 'builder', description: 'Name of an existing buildx builder to use.' },
-  { name: 'github-token', description: 'Token for the job summary and the PR check.', default: '${{ github.token }}' },
+  { name: 'call', description: 'Evaluate the build instead of building it, as `docker buildx build --call`: `build` (the default), `check` (Dockerfile checks per platform; warnings become annotations on their lines, and any warning fails the step, as buildx and build-push-action do), `outline` or `targets` (printed, and put in the `call` output). Needs buildx 0.15 or newer. Nothing is built, pushed or verified.', default: 'build' },
+  { name: 'cgroup-parent', description: 'Parent cgroup for RUN instructions (`--cgroup-parent`).' },
+  { name: 'github-token', description: 'Token for the job summary, the PR check, and fetching the run\'s commit when there is no checkout.', default: '${{ github.token }}' },
   // multiarch's own inputs.
   { name: 'qemu', description: 'Install QEMU: `auto` (only for emulated platforms not yet registered), `always` or `never`.', default: 'auto' },
   { name: 'qemu-image', description: 'binfmt installer image, pinned (never `latest`).', default: 'tonistiigi/binfmt:qemu-v10.2.3-68' },
   { name: 'driver', description: 'Builder: `auto` reuses the current builder when it can build every platform and export OCI (not the docker driver on the classic image store), else creates `docker-container`, and falls back to the docker driver when that cannot start; `docker` or `docker-container` force one.', default: 'auto' },
   { name: 'buildkit-image', description: 'BuildKit image of a `docker-container` builder the action creates, pinned (never `latest`).', default: 'moby/buildkit:v0.31.2' },
-  { name: 'verify', description: 'Per-platform checks before tags move: `strict` fails on any failed check, `warn` tags anyway, `off` skips them.', default: 'strict' },
+  { name: 'verify', description: 'Per-platform checks before tags move: `strict` (when unset) fails on any failed check, `warn` tags anyway, `off` skips them. Unset, a build that delivers nothing (no push, load, tags or outputs: check-only or cache-only) reports failed checks without failing the step; set `strict` to fail it.' },
   { name: 'smoke-test', description: 'Arguments to run each platform\'s image with (`docker run --platform P IMAGE ARGS`, under QEMU where needed) before tags move, e.g. `--version`.' },
   { name: 'smoke-test-expect', description: 'A regular expression the smoke test\'s output must match.' },
   { name: 'smoke-test-timeout', description: 'Seconds each platform\'s smoke test may run; then its container is killed and the check fails as timed out.', default: '120' },

@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
+import { describeRecordUpload, resolveBuildEnvSwitches } from './bpa-env.js';
 import { InputError, resolveConfig } from './config.js';
+import { resolveRunCommit } from './context-input.js';
 import type { RunFacts } from './provenance.js';
 import { ArtifactHandoff } from './modes/artifact-handoff.js';
 import { runPipeline, type Io } from './pipeline.js';
@@ -42,14 +44,18 @@ async function main(): Promise<void> {
       givenInputs: Object.keys(process.env)
         .filter((k) => k.startsWith('INPUT_'))
         .map((k) => k.slice(6).toLowerCase()),
-      run: runFacts()
+      run: runFacts(),
+      buildEnv: process.env,
+      commit: resolveRunCommit(process.env)
     });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     // Nothing has started; the summary still says why, so the failure is visible where people look.
-    await writeSummary(redactor.redactDeep({ image: core.getInput('tags').split(/[,\n]/)[0]?.trim() || '(not built)', tags: [], pushed: false, legs: [], logs: {}, durationMs: 0, error: err.message }), redactor);
+    if (resolveBuildEnvSwitches(process.env, () => undefined).summary) await writeSummary(redactor.redactDeep({ image: core.getInput('tags').split(/[,\n]/)[0]?.trim() || '(not built)', tags: [], pushed: false, legs: [], logs: {}, durationMs: 0, error: err.message }), redactor);
     return core.setFailed(err.message);
   }
+  const recordNote = describeRecordUpload(process.env);
+  if (recordNote) core.info(recordNote);
   // Config keeps only the names of secret-envs and the paths of secret-files (buildx reads them);
   // their values are read here, before any build could print them.
   const secretValues = resolveSecretValues(config.secrets, process.env);

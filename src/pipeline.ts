@@ -9,27 +9,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LegHandoff } from './modes/handoff.js';
+import { runCallMode } from './modes/call.js';
 import { runLegMode } from './modes/leg.js';
 import { runMergeMode } from './modes/merge.js';
 import { runPlanMode } from './modes/plan.js';
 import { legFailure, planAndBuild } from './stages/build.js';
+import { fetchGitContext } from './stages/git-context.js';
 import { mergeAndTag } from './stages/merge.js';
 import type { Config } from './types/config.js';
+import type { Io } from './types/io.js';
 import type { RunReport } from './types/plan.js';
 
 export { buildArgRecord, makePlan } from './stages/plan.js';
 export { decideTagging } from './stages/merge.js';
-
-/** The edges: how the pipeline talks to a runner or a terminal. */
-export interface Io {
-  info(message: string): void;
-  warning(message: string, where?: { file: string; line: number }): void;
-  /** Runs fn inside a collapsible log group (a runner) or under a heading (a terminal). */
-  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  secret(value: string): void;
-  /** Remembers a builder this run created, so cleanup can remove exactly that. */
-  createdBuilder(name: string): void;
-}
+export type { Io } from './types/io.js';
 
 export interface RunOptions {
   runId: string;
@@ -48,7 +41,12 @@ export async function runPipeline(config: Config, io: Io, opts: RunOptions): Pro
   const runDir = path.join(config.tempDir, `multiarch-${opts.runId}`);
   const report: RunReport = { mode: config.mode, image: config.tags[0] ?? config.imageName, tags: config.tags, pushed: config.push, legs: [], logs: {}, durationMs: 0 };
   try {
-    if (config.mode === 'plan') await runPlanMode(config, io, runDir, report);
+    // No checkout: the run's commit is fetched here, once, before any mode reads the Dockerfile.
+    // Merge reads only leg records, so it never fetches.
+    if (config.mode !== 'merge') config = await fetchGitContext(config, io, runDir);
+    // BPA's `call` (check, outline, targets): buildx evaluates the build; nothing is built.
+    if (config.call && config.call !== 'build') await runCallMode(config, io, runDir, report);
+    else if (config.mode === 'plan') await runPlanMode(config, io, runDir, report);
     else if (config.mode === 'leg') await runLegMode(config, io, { runDir, runId: opts.runId, handoff: requireHandoff(opts, 'leg'), attempt: opts.attempt ?? 1 }, report);
     else if (config.mode === 'merge') await runMergeMode(config, io, { runDir, runId: opts.runId, handoff: requireHandoff(opts, 'merge') }, report);
     else await runAll(config, io, runDir, opts, report);

@@ -24,15 +24,19 @@ const ARCH_VARIANTS: Record<string, string[]> = {
   wasm: []
 };
 
-/** Spellings that uname and distros use for the same architectures. */
-const ARCH_ALIASES: Record<string, string> = {
+/**
+ * Spellings that uname and distros use for the same architectures: the one table, for input
+ * parsing here and for verification (src/verify/platform.ts, which differs only on a bare `arm`).
+ */
+export const ARCH_ALIASES: Readonly<Record<string, string>> = {
   x86_64: 'amd64',
   'x86-64': 'amd64',
   aarch64: 'arm64',
   armhf: 'arm',
   armel: 'arm',
   i386: '386',
-  i686: '386'
+  i686: '386',
+  x86: '386'
 };
 
 export class InvalidPlatformError extends Error {}

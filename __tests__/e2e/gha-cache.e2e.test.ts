@@ -13,9 +13,11 @@
  *
  *   run 1   both legs build, each exports under its own scope;
  *   prune   BuildKit's local cache is emptied (`docker buildx prune -af`);
- *   run 2   every Dockerfile step of both legs comes back CACHED from the gha cache;
- *   prune, then run 3 with a build-arg only the arm64 stage reads: amd64 comes back CACHED and
- *           writes no layer, arm64 rebuilds its changed steps and writes new layers and a new index.
+ *   run 2   every Dockerfile step of both legs comes back from the gha cache, none runs;
+ *   prune, then run 3 with a build-arg only the arm64 stage reads: amd64 comes back whole and
+ *           writes no layer, arm64 runs its changed steps and writes new layers and a new index;
+ *   prune, then a control run under scopes nobody wrote to: every step runs (the prune left
+ *           nothing behind that could pass for a gha hit).
  *
  * The ACTIONS_* variables reach buildx through the environment only: the legs' argv (sampled from
  * /proc while the action runs) carries the scope, never the token or the URL.
@@ -291,11 +293,6 @@ beforeAll(async () => {
 }, 1_800_000);
 
 afterAll(async () => {
-  if (process.env.GHA_DUMP && results) {
-    const bodies: Record<string, string> = {};
-    for (const e of results.cacheEntries) if (e.key.startsWith('index-') && e.finalized) bodies[e.key] = await readBlob(e.blobName);
-    fs.writeFileSync(process.env.GHA_DUMP, JSON.stringify({ rounds: rounds.map((r) => ({ stdout: r.run.main.stdout, calls: r.calls })), entries: results.cacheEntries, bodies }, null, 1));
-  }
   await results?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });

@@ -28,3 +28,24 @@ test('install argv names architectures once', () => {
     'run', '--rm', '--privileged', 'tonistiigi/binfmt:qemu-v10.2.3-68', '--install', 'arm64,arm'
   ]);
 });
+
+test('readQemuVersion asks the binary behind Debian\'s -binfmt-P link, which refuses to run by itself', async () => {
+  const { readQemuVersion } = await import('../../src/setup/qemu.js');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'binfmt-'));
+  try {
+    const real = path.join(dir, 'qemu-aarch64-static');
+    // Like Debian's: called by the link's name, it refuses; by its own, it answers.
+    fs.writeFileSync(real, '#!/bin/sh\ncase "$0" in *-binfmt-P) echo "has to be run using kernel binfmt-misc" >&2; exit 1;; esac\necho "qemu-aarch64 version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)"\n', { mode: 0o755 });
+    fs.symlinkSync(real, path.join(dir, 'aarch64-binfmt-P'));
+    fs.mkdirSync(path.join(dir, 'binfmt'));
+    fs.writeFileSync(path.join(dir, 'binfmt', 'qemu-aarch64'), `enabled\ninterpreter ${path.join(dir, 'aarch64-binfmt-P')}\nflags: PF\n`);
+    expect(await readQemuVersion(path.join(dir, 'binfmt'))).toBe('7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)');
+    fs.writeFileSync(path.join(dir, 'binfmt', 'qemu-aarch64'), 'disabled\n');
+    expect(await readQemuVersion(path.join(dir, 'binfmt'))).toBeUndefined();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -63,6 +63,7 @@ export function buildLegArgs(input: LegArgsInput): string[] {
   for (const f of c.noCacheFilters) args.push('--no-cache-filter', f);
   if (c.pull) args.push('--pull');
   if (c.network) args.push('--network', c.network);
+  if (c.cgroupParent) args.push('--cgroup-parent', c.cgroupParent);
   for (const h of c.addHosts) args.push('--add-host', h);
   if (c.shmSize) args.push('--shm-size', c.shmSize);
   for (const u of c.ulimit) args.push('--ulimit', u);

@@ -4,7 +4,7 @@
  * the error), so merge can say which leg failed and why; then the step fails.
  */
 import { pushLegs, resolveDestinations } from '../build/publish.js';
-import type { Io } from '../pipeline.js';
+import type { Io } from '../types/io.js';
 import { legFailure, planAndBuild, type BuildContext } from '../stages/build.js';
 import type { Config } from '../types/config.js';
 import type { RunReport } from '../types/plan.js';

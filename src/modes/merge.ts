@@ -3,7 +3,7 @@
  * succeeded, compose the index from their descriptors, PUT it by digest, verify it and move the
  * tags, as the `all` mode does. A missing or failed leg fails the step by name; no tag moves.
  */
-import type { Io } from '../pipeline.js';
+import type { Io } from '../types/io.js';
 import { mergeAndTag } from '../stages/merge.js';
 import { setUpQemuToRun } from '../stages/setup.js';
 import type { Config } from '../types/config.js';

@@ -2,7 +2,7 @@
  * `mode: plan`: the planner alone, no build. Its `matrix` output drives a workflow's leg jobs:
  * each platform on the runner that builds it natively, the rest on the default runner.
  */
-import type { Io } from '../pipeline.js';
+import type { Io } from '../types/io.js';
 import { logPlan, makePlan } from '../stages/plan.js';
 import type { Config } from '../types/config.js';
 import type { RunReport } from '../types/plan.js';

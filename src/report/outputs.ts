@@ -19,6 +19,7 @@ export function resolveOutputs(r: RunReport): Record<string, string> {
   out.platforms = JSON.stringify(platformsJson(r));
   if (r.plan) out.plan = JSON.stringify(toPlanJson(r.plan));
   if (r.matrix) out.matrix = JSON.stringify(r.matrix);
+  if (r.call) out.call = JSON.stringify(r.call.json);
   return out;
 }
 

@@ -3,29 +3,34 @@
  * file are all this one string.
  */
 import type { BuiltLeg, PlatformVerification, RunReport } from '../types/plan.js';
+import { renderCallMarkdown } from './call.js';
 import { escapeFence, escapeMarkdown as esc, inlineCode, mermaidWord } from './escape.js';
 
 export function renderMarkdown(r: RunReport): string {
+  if (r.call) return renderCallMarkdown(r);
   const out: string[] = [];
   const ok = !r.error && (r.verification?.ok ?? true);
   out.push(`## ${ok ? '✅' : '❌'} multiarch: ${esc(r.image)}`);
   out.push('');
   if (r.error) out.push(`**Failed:** ${esc(r.error)}`, '');
-  if (r.index) out.push(`**Index:** \`${r.index.digest}\``);
+  // Each header fact is its own list item: consecutive bold lines would render as one paragraph.
+  const facts: string[] = [];
+  if (r.index) facts.push(`**Index:** \`${r.index.digest}\``);
   if (r.tagged?.failedTags?.length) {
     // A partial move: the registry now serves some tags at the new index and some at the old one.
     const moved = r.tagged.movedTags?.map(inlineCode).join(', ') || 'none';
-    out.push(`**Tags (partly moved):** moved ${moved}; not moved ${r.tagged.failedTags.map((f) => `${inlineCode(f.tag)} (${esc(f.reason)})`).join(', ')}`);
+    facts.push(`**Tags (partly moved):** moved ${moved}; not moved ${r.tagged.failedTags.map((f) => `${inlineCode(f.tag)} (${esc(f.reason)})`).join(', ')}`);
   } else if (r.tags.length) {
     const moved = r.tagged?.moved ? 'moved' : 'not moved';
-    out.push(`**Tags (${moved}):** ${r.tags.map(inlineCode).join(', ')}`);
+    facts.push(`**Tags (${moved}):** ${r.tags.map(inlineCode).join(', ')}`);
   }
-  if (r.layout) out.push(`**OCI layout:** \`${esc(r.layout)}\``);
-  if (r.tagged?.reason) out.push(`**Note:** ${esc(r.tagged.reason)}`);
+  if (r.layout) facts.push(`**OCI layout:** \`${esc(r.layout)}\``);
+  if (r.tagged?.reason) facts.push(`**Note:** ${esc(r.tagged.reason)}`);
   const engine = renderEngine(r);
-  if (engine) out.push(engine);
-  if (r.builder?.lost.length) out.push(`**Not made on this builder:** ${r.builder.lost.map(esc).join('; ')}${r.builder.fallback ? ` (${esc(r.builder.fallback)})` : ''}`);
-  if (r.matrix) out.push(`**Leg runners:** ${r.matrix.include.map((e) => `\`${e.platform}\` → ${esc(Array.isArray(e.runner) ? `[${e.runner.join(', ')}]` : e.runner)}`).join('; ')}`);
+  if (engine) facts.push(engine);
+  if (r.builder?.lost.length) facts.push(`**Not made on this builder:** ${r.builder.lost.map(esc).join('; ')}${r.builder.fallback ? ` (${esc(r.builder.fallback)})` : ''}`);
+  if (r.matrix) facts.push(`**Leg runners:** ${r.matrix.include.map((e) => `\`${e.platform}\` → ${esc(Array.isArray(e.runner) ? `[${e.runner.join(', ')}]` : e.runner)}`).join('; ')}`);
+  out.push(...facts.map((f) => `- ${f}`));
   out.push('');
   out.push('| Platform | Strategy | Digest | Compressed size | Build time | Checks |');
   out.push('| --- | --- | --- | --- | --- | --- |');
@@ -39,6 +44,8 @@ export function renderMarkdown(r: RunReport): string {
   const attested = r.legs.filter((l) => l.attestations.length);
   // Attestation manifests ride beside their platform in the index; never counted as platforms.
   if (attested.length) out.push(`**Attestations:** ${attested.map((l) => `${inlineCode(l.platform.platform)} → ${l.attestations.map((a) => inlineCode(shortDigest(a.digest))).join(', ')}`).join('; ')}`, '');
+  const pull = renderPullCommands(r);
+  if (pull) out.push(details('How to get each platform', pull));
   const timeline = renderTimeline(r.legs);
   if (timeline) out.push(timeline, '');
   for (const p of platforms) {
@@ -90,7 +97,8 @@ function renderChecksCell(v: PlatformVerification | undefined): string {
 export function renderTimeline(legs: BuiltLeg[]): string {
   if (legs.length === 0) return '';
   const t0 = Math.min(...legs.map((l) => finiteOr0(l.startedAt)));
-  const lines = ['```mermaid', 'gantt', '  title Legs', '  dateFormat x', '  axisFormat %M:%S'];
+  const span = Math.max(...legs.map((l) => l.startedAt - t0 + finiteOr0(l.durationMs)));
+  const lines = ['```mermaid', 'gantt', '  title Legs', '  dateFormat x', `  axisFormat ${resolveAxisFormat(span)}`];
   for (const l of legs) {
     // Every field comes from a leg record, which in merge mode another job wrote.
     const start = finiteOr0(l.startedAt - t0);
@@ -120,4 +128,23 @@ export function formatBytes(n: number): string {
 
 export function formatDuration(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * Ticks that tell short builds apart: `%M:%S` reads 00:00 on every tick of a build under a few
+ * seconds, and `%S.%L` overflows an hour-long one.
+ */
+export function resolveAxisFormat(spanMs: number): string {
+  if (spanMs < 10_000) return '%S.%Ls';
+  if (spanMs < 3_600_000) return '%M:%S';
+  return '%H:%M';
+}
+
+/** `docker pull --platform P repo@digest` per platform of a pushed index, and the index itself. */
+export function renderPullCommands(r: RunReport): string | undefined {
+  if (!r.pushed || !r.index || !r.tags.length) return undefined;
+  const repo = r.tags[0]!.replace(/:[^:/@]+$/, '').replace(/@.*$/, '');
+  const lines = [`docker buildx imagetools inspect ${repo}@${r.index.digest}`];
+  for (const l of r.legs) if (l.ok && l.digest) lines.push(`docker pull --platform ${l.platform.platform} ${repo}@${r.index.digest}`);
+  return '```sh\n' + escapeFence(lines.join('\n')) + '\n```';
 }

@@ -87,7 +87,9 @@ export async function readQemuVersion(dir = BINFMT_DIR): Promise<string | undefi
   if (!handler) return undefined;
   const interpreter = /^interpreter (\S+)/m.exec(fs.readFileSync(path.join(dir, handler), 'utf8'))?.[1];
   if (!interpreter || !fs.existsSync(interpreter)) return undefined;
-  const res = await exec(interpreter, ['--version']);
+  // Debian registers /usr/libexec/qemu-binfmt/aarch64-binfmt-P, a link that refuses to run
+  // outside binfmt_misc ("has to be run using kernel binfmt-misc"): ask the binary it names.
+  const res = await exec(fs.realpathSync(interpreter), ['--version']);
   return res.code === 0 ? parseQemuVersion(res.stdout) : undefined;
 }
 

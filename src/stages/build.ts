@@ -7,7 +7,7 @@ import { buildLegArgs, resolveLoadRef } from '../build/args.js';
 import { cacheMountRun, restoreCacheMounts, saveCacheMounts } from '../cache/dance.js';
 import { writeSecretFiles } from '../build/secret-files.js';
 import { runLegs, type LegRun } from '../build/legs.js';
-import type { Io } from '../pipeline.js';
+import type { Io } from '../types/io.js';
 import type { Config } from '../types/config.js';
 import type { BuiltLeg, Leg, PlatformPlan, RunReport } from '../types/plan.js';
 import { planOnBuilder } from './plan.js';

@@ -7,7 +7,7 @@ import { hostPlatform } from '../platform.js';
 import { buildxVersion, inspectBuilder } from '../setup/buildx.js';
 import { nativePlatformsOf } from '../setup/platforms.js';
 import { resolveNodeWarnings, resolvePlanNodes } from '../setup/nodes.js';
-import type { Io } from '../pipeline.js';
+import type { Io } from '../types/io.js';
 import type { Config } from '../types/config.js';
 import type { Plan } from '../types/plan.js';
 import { writeRewrittenDockerfile } from './rewritten-dockerfile.js';

@@ -5,7 +5,7 @@
  * rewrite's error, and the plan entry keeps both outcomes. `cross-compile: strict` fails instead.
  */
 import { failedStepOutput, runLegs, type LegOutput, type LegRun } from '../build/legs.js';
-import type { Io } from '../pipeline.js';
+import type { Io } from '../types/io.js';
 import { OciLayout } from '../registry/layout.js';
 import type { Config } from '../types/config.js';
 import type { Plan, PlatformPlan } from '../types/plan.js';

@@ -1,7 +1,7 @@
 /** Set up: QEMU handlers for the emulated legs, and a builder that can build every platform. */
 import { isNativeOn } from '../plan/native.js';
 import { hostPlatform } from '../platform.js';
-import type { Io } from '../pipeline.js';
+import type { Io } from '../types/io.js';
 import { resolveCacheSecrets } from '../cache/scope.js';
 import { resolveCacheWarnings } from '../cache/warnings.js';
 import { probeCacheFacts, resolveBuilder, type ResolvedBuilder } from '../setup/builder.js';

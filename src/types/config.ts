@@ -19,13 +19,35 @@ export interface NodeSpec {
 export type QemuMode = 'auto' | 'always' | 'never';
 export type DriverMode = 'auto' | 'docker' | 'docker-container';
 export type VerifyMode = 'strict' | 'warn' | 'off';
+/** BPA's `call` input: buildx `--call` methods; anything but `build` evaluates the build without building. */
+export type CallMethod = 'build' | 'check' | 'outline' | 'targets';
 /** `strict`: rewrite as `auto` does, but a failed rewritten leg fails the run instead of falling back. */
 export type CrossCompileMode = 'auto' | 'strict' | 'off';
 
+/**
+ * The run's Git commit as the build context: BPA's `{{defaultContext}}`, used when the workflow has
+ * no checkout. stages/git-context.ts fetches it before planning and points `context` and `file` at
+ * the fetched copy.
+ */
+export interface GitContext {
+  /** `<GITHUB_SERVER_URL>/<GITHUB_REPOSITORY>.git`; never with credentials (the token goes in a header). */
+  url: string;
+  /** `owner/name`, for the log and errors. */
+  repository: string;
+  sha: string;
+  /** The context's directory inside the commit (`{{defaultContext}}:subdir`); '' for its root. */
+  subdir: string;
+  /** A relative `file` input: the Dockerfile's path inside the context. Unset: `Dockerfile`, or an absolute `file`. */
+  file?: string;
+}
+
 export interface Config {
+  /** Absolute path of the build context; with `gitContext`, `<url>#<sha>[:subdir]` until the fetch. */
   context: string;
-  /** Absolute path of the Dockerfile. */
+  /** Absolute path of the Dockerfile; with `gitContext` (and no absolute file), its path inside the commit until the fetch. */
   file: string;
+  /** Set when the build context is the run's commit, fetched before planning. */
+  gitContext?: GitContext;
   /** Normalised platform strings, deduplicated, in the order given. */
   platforms: string[];
   tags: string[];
@@ -65,6 +87,18 @@ export interface Config {
   buildkitImage: string;
   driver: DriverMode;
   verify: VerifyMode;
+  /**
+   * `verify` was given (even as `strict`, its default). Unset, a build that delivers nothing (no
+   * push, load, tags or outputs: a check-only or cache-only build) reports failed checks without
+   * failing the step.
+   */
+  verifyExplicit?: true;
+  /** BPA's `call`: `build` (also when absent) or a buildx subrequest; then no image is built. */
+  call?: CallMethod;
+  /** `--cgroup-parent` for RUN instructions, passed to every leg. */
+  cgroupParent?: string;
+  /** Check warnings become annotations on their Dockerfile line (BPA's DOCKER_BUILD_CHECKS_ANNOTATIONS); absent means true. */
+  checkAnnotations?: boolean;
   summary: boolean;
   mode: Mode;
   /** platform → runner (a label, or a JSON array of labels), for the plan mode's matrix. */

@@ -2,6 +2,7 @@
  * The typed plan that flows one way through the pipeline. Each stage widens the previous type
  * instead of mutating it, so the report can explain every decision.
  */
+import type { CallReport } from './call.js';
 import type { Mode } from './config.js';
 import type { BuilderFacts, EngineFacts } from './engine.js';
 import type { Matrix } from './matrix.js';
@@ -166,4 +167,6 @@ export interface RunReport {
   /** The Docker engine the run talked to, and the builder its legs ran on. */
   engine?: EngineFacts;
   builder?: BuilderFacts;
+  /** A `call` subrequest's result (check, outline, targets): then nothing was built. */
+  call?: CallReport;
 }

@@ -9,9 +9,10 @@ import type { Check } from '../types/plan.js';
 import { describeElf, describeExpected, matchesPlatform } from './elf.js';
 import type { ProgramTrace, TraceStep } from './entrypoint.js';
 import { describeLayer } from './layers.js';
+import type { DockerfileProgramOrigin } from './dockerfile-origin.js';
 
 /** Both checks for one platform; skipped checks when the image has no ENTRYPOINT or CMD. */
-export function entrypointChecks(trace: ProgramTrace | undefined, platform: string): Check[] {
+export function entrypointChecks(trace: ProgramTrace | undefined, platform: string, origin?: DockerfileProgramOrigin): Check[] {
   if (!trace) {
     const detail = 'The image config sets neither ENTRYPOINT nor CMD, so there is no program to check.';
     return [
@@ -19,11 +20,37 @@ export function entrypointChecks(trace: ProgramTrace | undefined, platform: stri
       { name: 'interpreter', ok: true, skipped: true, detail }
     ];
   }
-  return [archCheck(trace, platform), interpreterCheck(trace, platform)];
+  return [archCheck(trace, platform, origin), interpreterCheck(trace, platform)];
 }
 
-function archCheck(trace: ProgramTrace, platform: string): Check {
+/**
+ * A shell-form ENTRYPOINT or CMD in an image with no shell (FROM scratch, distroless): the
+ * runtime starts /bin/sh, which is not there. Said as the Dockerfile says it, with its line when
+ * the Dockerfile is known; undefined for any other trace.
+ */
+function missingShell(trace: ProgramTrace, origin: DockerfileProgramOrigin | undefined): string | undefined {
+  const { choice } = trace;
+  if (choice.shellCommand === undefined) return undefined;
+  const missing = trace.problems.find((p) => p.role === `${choice.source}[0]` && p.short === 'not found');
+  if (!missing) return undefined;
+  const keyword = choice.source === 'Entrypoint' ? 'ENTRYPOINT' : 'CMD';
+  const line = (choice.source === 'Entrypoint' ? origin?.entrypoint : origin?.cmd)?.line;
+  return `shell-form ${keyword}${origin && line ? ` at ${origin.file}:${line}` : ''} runs ${choice.program}, which the image does not have`;
+}
+
+function archCheck(trace: ProgramTrace, platform: string, origin?: DockerfileProgramOrigin): Check {
   const expected = describeExpected(platform);
+  const shellMissing = missingShell(trace, origin);
+  if (shellMissing) {
+    const keyword = trace.choice.source === 'Entrypoint' ? 'ENTRYPOINT' : 'CMD';
+    const program = trace.choice.commandProgram ?? 'your-program';
+    const fix = `Write it in exec form (${keyword} ["${program}"]), which the runtime starts without a shell, or build FROM an image that has ${trace.choice.program}.`;
+    return { name: 'entrypoint-arch', ok: false, expected, actual: shellMissing, detail: `${shellMissing}. ${fix} Starting the container fails with "exec ${trace.choice.program}: no such file or directory".` };
+  }
+  return archCheckOf(trace, platform, expected);
+}
+
+function archCheckOf(trace: ProgramTrace, platform: string, expected: string): Check {
   const elfSteps = trace.steps.filter((s) => s.elf);
   const matches = elfSteps.map((step) => ({ step, match: matchesPlatform(step.elf!, platform) }));
   const bad = matches.filter((m) => !m.match.ok);

@@ -13,6 +13,7 @@ import type { Check, PlatformVerification, Verification } from '../types/plan.js
 import { isIndexMediaType, type Descriptor, type ImageConfig, type ImageManifest } from '../types/oci.js';
 import { entrypointChecks } from './arch-check.js';
 import { configCheck } from './config-check.js';
+import type { DockerfileProgramOrigin } from './dockerfile-origin.js';
 import { keepForElf, traceProgram } from './entrypoint.js';
 import { LayerWalker } from './layers.js';
 import { parseConfig, parseManifest, parseRoot } from './manifest.js';
@@ -24,6 +25,8 @@ import { sizeCheck } from './size.js';
 export interface VerifyOptions {
   /** Resolve ENTRYPOINT/CMD in the layers and check the binaries and loaders. */
   entrypoint: boolean;
+  /** The Dockerfile lines that set ENTRYPOINT and CMD, for messages in the user's terms. */
+  origin?: DockerfileProgramOrigin;
 }
 
 /** Verification, plus the attestation manifests found (listed apart, never as platforms). */
@@ -103,7 +106,7 @@ async function verifyPlatform(source: ImageSource, spec: PlatformSpec, descripto
     return [{ name: 'config', ok: false, expected: 'a readable image manifest and config', actual: 'unreadable', detail: messageOf(err) }];
   }
   const checks = [configCheck(image.config, spec, descriptor.platform, image.manifest.config.digest)];
-  if (opts.entrypoint) checks.push(...(await programChecks(source, image, spec)));
+  if (opts.entrypoint) checks.push(...(await programChecks(source, image, spec, opts.origin)));
   checks.push(sizeCheck(image.manifest, image.manifestBytes));
   return checks;
 }
@@ -116,7 +119,7 @@ async function loadImage(source: ImageSource, descriptor: Descriptor): Promise<L
   return { descriptor, manifest, manifestBytes: fetched.bytes.length, config };
 }
 
-async function programChecks(source: ImageSource, image: LoadedImage, spec: PlatformSpec): Promise<Check[]> {
+async function programChecks(source: ImageSource, image: LoadedImage, spec: PlatformSpec, origin: DockerfileProgramOrigin | undefined): Promise<Check[]> {
   const platform = formatPlatform(spec);
   if (spec.os !== 'linux') {
     const detail = `Entrypoint checks read Linux ELF binaries; ${spec.os} images are not analysed.`;
@@ -127,7 +130,7 @@ async function programChecks(source: ImageSource, image: LoadedImage, spec: Plat
   }
   try {
     const walker = new LayerWalker(source, image.manifest.layers, { keep: keepForElf });
-    return entrypointChecks(await traceProgram(walker, image.config), platform);
+    return entrypointChecks(await traceProgram(walker, image.config), platform, origin);
   } catch (err) {
     return [
       { name: 'entrypoint-arch', ok: false, expected: 'readable layers', actual: 'unreadable', detail: messageOf(err) },

@@ -3,6 +3,7 @@
  * `amd64`. An `arm` without a variant stays without one (containerd would assume v7), because a
  * config that omits the variant is exactly the mismatch the `config` check must report.
  */
+import { ARCH_ALIASES } from '../platform.js';
 import type { Platform } from '../types/oci.js';
 
 /** os/architecture/variant after normalisation. */
@@ -11,17 +12,6 @@ export interface PlatformSpec {
   architecture: string;
   variant?: string;
 }
-
-const ARCH_ALIASES: Record<string, PlatformSpec['architecture']> = {
-  x86_64: 'amd64',
-  'x86-64': 'amd64',
-  aarch64: 'arm64',
-  i386: '386',
-  i686: '386',
-  x86: '386',
-  armhf: 'arm',
-  armel: 'arm'
-};
 
 /** Parses `linux/arm/v7`; throws with the expected form on anything else. */
 export function parsePlatform(text: string): PlatformSpec {

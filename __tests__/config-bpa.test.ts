@@ -1,0 +1,60 @@
+/** Issue "drop-in": BPA's inputs and env switches as config sees them (call, cgroup-parent, verify given, DOCKER_BUILD_*). */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveConfig } from '../src/config.js';
+import { INPUTS } from '../src/input-spec.js';
+
+let workspace: string;
+beforeAll(() => {
+  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-bpa-'));
+  fs.writeFileSync(path.join(workspace, 'Dockerfile'), 'FROM busybox\n');
+});
+afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
+
+function configOf(inputs: Record<string, string>, buildEnv: Record<string, string> = {}, warnings: string[] = []) {
+  return resolveConfig((name) => inputs[name] ?? '', { workspace, tempDir: os.tmpdir(), onSecret: () => undefined, onWarning: (m) => warnings.push(m), buildEnv });
+}
+
+test('verify: unset is strict but not explicit; given (even strict) is explicit', () => {
+  expect(configOf({})).toMatchObject({ verify: 'strict' });
+  expect(configOf({}).verifyExplicit).toBeUndefined();
+  expect(configOf({ verify: 'strict' })).toMatchObject({ verify: 'strict', verifyExplicit: true });
+  expect(configOf({ verify: 'warn' })).toMatchObject({ verify: 'warn', verifyExplicit: true });
+  // action.yml has no default for verify, or a runner could not tell "unset" from "strict".
+  expect(INPUTS.find((i) => i.name === 'verify')!.default).toBeUndefined();
+});
+
+test('call: build by default; check, outline and targets; anything else names the input', () => {
+  expect(configOf({}).call).toBe('build');
+  for (const m of ['check', 'outline', 'targets', 'build'] as const) expect(configOf({ call: m }).call).toBe(m);
+  expect(() => configOf({ call: 'lint' })).toThrow('Input "call": "lint" is not allowed (expected one of: build, check, outline, targets)');
+});
+
+test('call other than build only in mode all: legs and merge build and push', () => {
+  expect(() => configOf({ call: 'check', mode: 'plan' })).toThrow('Input "call": call check evaluates the build in one step (expected mode all, or call build)');
+});
+
+test('call check ignores push with a warning: nothing is built', () => {
+  const warnings: string[] = [];
+  const c = configOf({ call: 'check', push: 'true', tags: 'localhost:5000/a:1' }, {}, warnings);
+  expect(c.call).toBe('check');
+  expect(warnings).toContain('Input "push": call check builds no image, so nothing is pushed (as with build-push-action)');
+});
+
+test('cgroup-parent', () => {
+  expect(configOf({ 'cgroup-parent': 'my-slice' }).cgroupParent).toBe('my-slice');
+  expect(configOf({}).cgroupParent).toBeUndefined();
+});
+
+test('DOCKER_BUILD_SUMMARY and DOCKER_BUILD_CHECKS_ANNOTATIONS, as BPA reads them', () => {
+  expect(configOf({})).toMatchObject({ summary: true, checkAnnotations: true });
+  expect(configOf({}, { DOCKER_BUILD_SUMMARY: 'false' })).toMatchObject({ summary: false, checkAnnotations: true });
+  expect(configOf({}, { DOCKER_BUILD_CHECKS_ANNOTATIONS: 'false' })).toMatchObject({ summary: true, checkAnnotations: false });
+  expect(configOf({}, { DOCKER_BUILD_SUMMARY: '0', DOCKER_BUILD_CHECKS_ANNOTATIONS: 'f' })).toMatchObject({ summary: false, checkAnnotations: false });
+  // The input summary: false wins over the env's true.
+  expect(configOf({ summary: 'false' }, { DOCKER_BUILD_SUMMARY: 'true' }).summary).toBe(false);
+  const warnings: string[] = [];
+  expect(configOf({}, { DOCKER_BUILD_SUMMARY: 'nope' }, warnings).summary).toBe(true);
+  expect(warnings).toContain('DOCKER_BUILD_SUMMARY="nope" is not a boolean (expected true or false, as build-push-action reads it); the summary stays on.');
+});

@@ -1,0 +1,140 @@
+/**
+ * The fetch half of "no checkout": a shallow fetch of the run's commit into the run directory,
+ * then a Config whose context and file point into it. Real git against a file:// bare repository;
+ * the authenticated HTTP path is __tests__/e2e/git-context.e2e.test.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fetchGitContext, resolveGitFetchArgs } from '../../src/stages/git-context.js';
+import type { Io } from '../../src/pipeline.js';
+import type { Config, GitContext } from '../../src/types/config.js';
+
+let tmp: string;
+let bare: string;
+let sha: string;
+let firstSha: string;
+
+function git(args: string[], cwd?: string): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'git-context-'));
+  const work = path.join(tmp, 'work');
+  fs.mkdirSync(path.join(work, 'svc', 'build'), { recursive: true });
+  git(['init', '-q', work]);
+  fs.writeFileSync(path.join(work, 'Dockerfile'), 'FROM busybox\n# first\n');
+  git(['add', '-A'], work);
+  git(['commit', '-q', '-m', 'first'], work);
+  firstSha = git(['rev-parse', 'HEAD'], work);
+  fs.writeFileSync(path.join(work, 'Dockerfile'), 'FROM busybox\n# root\n');
+  fs.writeFileSync(path.join(work, 'svc', 'build', 'Dockerfile'), 'FROM busybox\n# svc\n');
+  git(['add', '-A'], work);
+  git(['commit', '-q', '-m', 'second'], work);
+  sha = git(['rev-parse', 'HEAD'], work);
+  bare = path.join(tmp, 'acme', 'app.git');
+  git(['clone', '-q', '--bare', work, bare]);
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function ioLog(): Io & { lines: string[]; secrets: string[] } {
+  const lines: string[] = [];
+  const secrets: string[] = [];
+  return {
+    lines,
+    secrets,
+    info: (m) => lines.push(m),
+    warning: (m) => lines.push(`warning: ${m}`),
+    group: async (_name, fn) => fn(),
+    secret: (v) => secrets.push(v),
+    createdBuilder: () => undefined
+  };
+}
+
+function configWith(gitContext: GitContext | undefined, extra: Partial<Config> = {}): Config {
+  return { context: 'placeholder', file: 'Dockerfile', githubToken: undefined, ...(gitContext ? { gitContext } : {}), ...extra } as Config;
+}
+
+function runDir(): string {
+  return fs.mkdtempSync(path.join(tmp, 'multiarch-run-'));
+}
+
+test('a config without a Git context is returned as it is', async () => {
+  const config = configWith(undefined, { context: '/ws', file: '/ws/Dockerfile' });
+  await expect(fetchGitContext(config, ioLog(), runDir())).resolves.toBe(config);
+});
+
+test('fetches the commit shallowly into the run directory and points context and file there', async () => {
+  const io = ioLog();
+  const dir = runDir();
+  const c = await fetchGitContext(configWith({ url: `file://${bare}`, repository: 'acme/app', sha, subdir: '' }), io, dir);
+  expect(c.context).toBe(path.join(dir, 'git-context'));
+  expect(c.file).toBe(path.join(dir, 'git-context', 'Dockerfile'));
+  expect(fs.readFileSync(c.file, 'utf8')).toBe('FROM busybox\n# root\n');
+  expect(git(['rev-parse', 'HEAD'], c.context)).toBe(sha);
+  // Shallow: one commit, not the history.
+  expect(git(['rev-list', '--count', 'HEAD'], c.context)).toBe('1');
+  expect(io.lines).toContain(`no checkout: fetched acme/app@${sha} shallowly`);
+});
+
+test('an older commit (not a branch tip) is fetched by its sha', async () => {
+  // GitHub serves any reachable sha; git http-backend needs allowReachableSHA1InWant for that.
+  git(['config', 'uploadpack.allowReachableSHA1InWant', 'true'], bare);
+  const c = await fetchGitContext(configWith({ url: `file://${bare}`, repository: 'acme/app', sha: firstSha, subdir: '' }), ioLog(), runDir());
+  expect(fs.readFileSync(c.file, 'utf8')).toBe('FROM busybox\n# first\n');
+});
+
+test('{{defaultContext}}:subdir with a file relative to it', async () => {
+  const dir = runDir();
+  const c = await fetchGitContext(configWith({ url: `file://${bare}`, repository: 'acme/app', sha, subdir: 'svc', file: 'build/Dockerfile' }), ioLog(), dir);
+  expect(c.context).toBe(path.join(dir, 'git-context', 'svc'));
+  expect(fs.readFileSync(c.file, 'utf8')).toBe('FROM busybox\n# svc\n');
+});
+
+test('an absolute file stays where it is', async () => {
+  const local = path.join(tmp, 'local.Dockerfile');
+  fs.writeFileSync(local, 'FROM busybox\n# local\n');
+  const c = await fetchGitContext(configWith({ url: `file://${bare}`, repository: 'acme/app', sha, subdir: '' }, { file: local }), ioLog(), runDir());
+  expect(c.file).toBe(local);
+});
+
+test('a commit without the Dockerfile: one error naming the commit and the file', async () => {
+  await expect(fetchGitContext(configWith({ url: `file://${bare}`, repository: 'acme/app', sha, subdir: 'svc' }), ioLog(), runDir())).rejects.toThrow(
+    `Dockerfile "svc/Dockerfile" not found in acme/app@${sha}`
+  );
+});
+
+test('a subdir that is not in the commit', async () => {
+  await expect(fetchGitContext(configWith({ url: `file://${bare}`, repository: 'acme/app', sha, subdir: 'nope' }), ioLog(), runDir())).rejects.toThrow(
+    `Input "context": "{{defaultContext}}:nope": no directory "nope" in acme/app@${sha}`
+  );
+});
+
+test('a failed fetch is one error naming the URL and carrying git\'s message', async () => {
+  const url = `file://${tmp}/acme/missing.git`;
+  const err = await fetchGitContext(configWith({ url, repository: 'acme/missing', sha, subdir: '' }), ioLog(), runDir()).catch((e: Error) => e);
+  expect(err).toBeInstanceOf(Error);
+  expect((err as Error).message).toMatch(new RegExp(`^no checkout, and fetching ${sha} from ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed: .*(does not appear to be a git repository|not found|No such file)`, 's'));
+});
+
+describe('resolveGitFetchArgs', () => {
+  const url = 'https://github.com/acme/app.git';
+  test('the token goes in an extra header, base64 of x-access-token:TOKEN, never in the URL', () => {
+    const args = resolveGitFetchArgs({ url, sha, token: 'ghs_secret' });
+    const header = `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_secret').toString('base64')}`;
+    expect(args).toEqual(['-c', `http.extraheader=${header}`, '-c', 'credential.helper=', 'fetch', '--quiet', '--no-tags', '--depth', '1', url, sha]);
+    expect(args.join(' ')).not.toContain('ghs_secret');
+  });
+  test('no token: no header (a public repository)', () => {
+    expect(resolveGitFetchArgs({ url, sha })).toEqual(['-c', 'credential.helper=', 'fetch', '--quiet', '--no-tags', '--depth', '1', url, sha]);
+  });
+});
+
+test('the header value is handed to the masker before git runs', async () => {
+  const io = ioLog();
+  await fetchGitContext(configWith({ url: `file://${bare}`, repository: 'acme/app', sha, subdir: '' }, { githubToken: 'ghs_secret' }), io, runDir());
+  expect(io.secrets).toContain(Buffer.from('x-access-token:ghs_secret').toString('base64'));
+  expect(io.lines.join('\n')).not.toContain('ghs_secret');
+});

@@ -1,0 +1,123 @@
+/**
+ * The `context` and `file` inputs → where the build context is: a directory of the workspace, or
+ * the run's Git commit. docker/build-push-action's default context is `{{defaultContext}}`, the Git
+ * context `<server>/<repo>.git#<sha>`, so a workflow without actions/checkout builds with it. Ours
+ * defaults to the workspace and reads the Dockerfile to plan; with no checkout it falls back to
+ * the commit, which stages/git-context.ts fetches before planning. Pure apart from existence checks.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from './input-error.js';
+import type { GitContext } from './types/config.js';
+
+/** The commit a GitHub run is for (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA). */
+export interface RunCommit {
+  serverUrl: string;
+  repository: string;
+  sha: string;
+}
+
+/** BPA's name for the run's Git context; `{{defaultContext}}:subdir` is a directory of it. */
+export const DEFAULT_CONTEXT = '{{defaultContext}}';
+
+/**
+ * The run's commit from the runner's environment; undefined outside a GitHub run (the CLI, a
+ * local run) or when a value could not be a server, a repository or a commit, since all reach git's argv.
+ */
+export function resolveRunCommit(env: Record<string, string | undefined>): RunCommit | undefined {
+  const repository = env.GITHUB_REPOSITORY ?? '';
+  const sha = env.GITHUB_SHA ?? '';
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository) || repository.startsWith('-')) return undefined;
+  if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(sha)) return undefined;
+  const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+  if (!/^https?:\/\/[^\s@/]+(\/[^\s@]*)?$/.test(serverUrl)) return undefined;
+  return { serverUrl, repository, sha };
+}
+
+export interface ContextSource {
+  /** Absolute directory; with gitContext, the BPA-style Git context string until the fetch. */
+  context: string;
+  /** Absolute Dockerfile path; with gitContext (and a relative file), its path inside the commit until the fetch. */
+  file: string;
+  gitContext?: GitContext;
+}
+
+/**
+ * | context                         | workspace has the Dockerfile | run's commit | → context            |
+ * |---------------------------------|------------------------------|--------------|----------------------|
+ * | unset or `.` (the default)      | yes                          | any          | the workspace        |
+ * | unset or `.`                    | no (no checkout)             | yes          | the commit           |
+ * | unset or `.`                    | no                           | no           | error: not found     |
+ * | `{{defaultContext}}[:subdir]`   | any                          | yes          | the commit [subdir]  |
+ * | `{{defaultContext}}[:subdir]`   | any                          | no           | error: needs commit  |
+ * | any other path                  | any                          | any          | that path            |
+ *
+ * An absolute `file` is always the local Dockerfile; a relative one is inside the context.
+ */
+export function resolveContextSource(contextText: string, fileText: string, workspace: string, commit: RunCommit | undefined): ContextSource {
+  const explicitGit = contextText === DEFAULT_CONTEXT || contextText.startsWith(`${DEFAULT_CONTEXT}:`);
+  if (explicitGit) {
+    if (!commit) {
+      throw new InputError('context', `"${contextText}" needs the run's Git commit (GITHUB_REPOSITORY and GITHUB_SHA), which only a GitHub Actions run has (expected a path to the build context)`);
+    }
+    const subdir = resolveSubdir(contextText.slice(DEFAULT_CONTEXT.length + 1));
+    if (subdir === undefined) {
+      throw new InputError('context', `"${contextText}" is not a directory that stays inside the repository (expected {{defaultContext}}:path/in/repo)`);
+    }
+    return gitBuildContext(commit, subdir, fileText);
+  }
+
+  const context = path.resolve(workspace, contextText || '.');
+  const file = fileText ? path.resolve(workspace, fileText) : path.join(context, 'Dockerfile');
+  const isDefault = contextText === '' || contextText === '.';
+  // No checkout: the workspace lacks the Dockerfile, so build the commit as BPA would.
+  if (isDefault && commit && !isFile(file) && !path.isAbsolute(fileText) && resolveSubdir(fileText || 'Dockerfile') !== undefined) {
+    return gitBuildContext(commit, '', fileText);
+  }
+  if (!isDirectory(context)) throw new InputError('context', `"${contextText}" is not a directory (expected a path to the build context)`);
+  if (!isFile(file)) {
+    throw new InputError('file', `Dockerfile "${fileText || path.relative(workspace, file) || file}" not found (expected a path to a Dockerfile${fileText ? '' : '; by default {context}/Dockerfile'})`);
+  }
+  return { context, file };
+}
+
+function gitBuildContext(commit: RunCommit, subdir: string, fileText: string): ContextSource {
+  const url = `${commit.serverUrl.replace(/\/+$/, '')}/${commit.repository}.git`;
+  const relativeFile = fileText && !path.isAbsolute(fileText) ? fileText : undefined;
+  if (relativeFile && resolveSubdir(path.posix.join(subdir, relativeFile)) === undefined) {
+    throw new InputError('file', `"${fileText}" leaves the repository (expected a path inside the context ${DEFAULT_CONTEXT}${subdir ? `:${subdir}` : ''})`);
+  }
+  const gitContext: GitContext = { url, repository: commit.repository, sha: commit.sha, subdir, ...(relativeFile ? { file: relativeFile } : {}) };
+  if (fileText && !relativeFile && !isFile(fileText)) {
+    throw new InputError('file', `Dockerfile "${fileText}" not found (expected a path to a Dockerfile, or a path inside the context)`);
+  }
+  return {
+    context: `${url}#${commit.sha}${subdir ? `:${subdir}` : ''}`,
+    file: relativeFile || !fileText ? path.posix.join(subdir, relativeFile ?? 'Dockerfile') : fileText,
+    gitContext
+  };
+}
+
+/** `./a/b/` → `a/b`, '' for the root; undefined for a path that leaves the repository. */
+function resolveSubdir(text: string): string | undefined {
+  if (path.posix.isAbsolute(text)) return undefined;
+  const normal = path.posix.normalize(text || '.').replace(/\/+$/, '');
+  if (normal === '..' || normal.startsWith('../')) return undefined;
+  return normal === '.' ? '' : normal;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Whether failed checks fail the step. A pushed, loaded or tagged image that cannot start must
+ * not be shipped, so `strict` fails those. A build that delivers nothing (no push, load, tags or
+ * outputs: BPA workflows that build only to check a Dockerfile or fill a cache) has nothing to
+ * protect: its failed checks are reported, and fail the step only when `verify: strict` was given.
+ */
+import type { Config } from '../types/config.js';
+
+/** True when the build hands an image to someone: a registry, the engine, a tag or an output. */
+export function deliversImage(c: Pick<Config, 'push' | 'load' | 'tags' | 'outputs'>): boolean {
+  return c.push || c.load || c.tags.length > 0 || c.outputs.length > 0;
+}
+
+export function failsOnChecks(c: Pick<Config, 'verify' | 'verifyExplicit' | 'push' | 'load' | 'tags' | 'outputs'>): boolean {
+  if (c.verify !== 'strict') return false;
+  return c.verifyExplicit === true || deliversImage(c);
+}
