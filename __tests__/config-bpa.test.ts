@@ -58,3 +58,11 @@ test('DOCKER_BUILD_SUMMARY and DOCKER_BUILD_CHECKS_ANNOTATIONS, as BPA reads the
   expect(configOf({}, { DOCKER_BUILD_SUMMARY: 'nope' }, warnings).summary).toBe(true);
   expect(warnings).toContain('DOCKER_BUILD_SUMMARY="nope" is not a boolean (expected true or false, as build-push-action reads it); the summary stays on.');
 });
+
+test('the build-record note appears only when a workflow sets the record variables', async () => {
+  const { describeRecordUpload } = await import('../src/bpa-env.js');
+  expect(describeRecordUpload({})).toBeUndefined();
+  expect(describeRecordUpload({ DOCKER_BUILD_RECORD_UPLOAD: 'false' })).toBeUndefined();
+  expect(describeRecordUpload({ DOCKER_BUILD_RECORD_UPLOAD: 'true' })).toMatch(/^Build records are not uploaded/);
+  expect(describeRecordUpload({ DOCKER_BUILD_RECORD_RETENTION_DAYS: '3' })).toMatch(/^Build records are not uploaded/);
+});

@@ -30,10 +30,13 @@ export function resolveBuildEnvSwitches(env: Record<string, string | undefined>,
 /**
  * BPA uploads each build's record (`.dockerbuild`, for Docker Desktop's Builds view) as an
  * artifact, governed by DOCKER_BUILD_RECORD_UPLOAD and DOCKER_BUILD_RECORD_RETENTION_DAYS.
- * multiarch does not; the log says so once, unless the upload was switched off anyway.
+ * multiarch does not; the log says so once when a workflow sets either variable (it expects the
+ * record), and stays quiet otherwise: a note on every run would be noise.
  */
 export function describeRecordUpload(env: Record<string, string | undefined>): string | undefined {
-  if (FALSE.has(env.DOCKER_BUILD_RECORD_UPLOAD?.trim() ?? '')) return undefined;
+  const upload = env.DOCKER_BUILD_RECORD_UPLOAD?.trim();
+  if (!upload && !env.DOCKER_BUILD_RECORD_RETENTION_DAYS?.trim()) return undefined;
+  if (FALSE.has(upload ?? '')) return undefined;
   return (
     'Build records are not uploaded (build-push-action uploads a .dockerbuild artifact unless DOCKER_BUILD_RECORD_UPLOAD=false): ' +
     'multiarch runs one build per platform, often on other jobs, and its report is the job summary and the platforms output. ' +

@@ -5,10 +5,10 @@
  * defaults to the workspace and reads the Dockerfile to plan; with no checkout it falls back to
  * the commit, which stages/git-context.ts fetches before planning. Pure apart from existence checks.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from './input-error.js';
 import type { GitContext } from './types/config.js';
+import { isDirectory, isFile } from './fs-kind.js';
 
 /** The commit a GitHub run is for (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA). */
 export interface RunCommit {
@@ -106,18 +106,4 @@ function resolveSubdir(text: string): string | undefined {
   return normal === '.' ? '' : normal;
 }
 
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}

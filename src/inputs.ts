@@ -42,3 +42,14 @@ export function parseBool(text: string): boolean | undefined {
   if (FALSE.has(t)) return false;
   throw new Error('expected true or false');
 }
+
+/** `type=oci,dest=out` → {type: 'oci', dest: 'out'}. */
+export function parseKeyValues(spec: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of parseList(spec)) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+    else out[part.trim()] = '';
+  }
+  return out;
+}

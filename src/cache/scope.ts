@@ -14,7 +14,7 @@
  * its own environment (util/buildflags/cache.go, addGithubToken), which legs inherit, so a token
  * never lands in argv where /proc/<pid>/cmdline and logs would show it.
  */
-import { parseKeyValues } from '../config.js';
+import { parseKeyValues } from '../inputs.js';
 
 /** `linux/arm/v7` → `linux-arm-v7`. */
 export function platformSlug(platform: string): string {

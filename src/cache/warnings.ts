@@ -7,7 +7,7 @@
  * the docker driver"). Pure: the facts come from the caller (see probeCacheFacts in
  * src/setup/builder.ts).
  */
-import { parseKeyValues } from '../config.js';
+import { parseKeyValues } from '../inputs.js';
 import { isVersionAtLeast } from '../setup/buildx.js';
 
 /** What the checks read; gathered once per run. */

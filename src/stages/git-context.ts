@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { execOk } from '../exec.js';
 import type { Io } from '../types/io.js';
 import type { Config } from '../types/config.js';
+import { isDirectory, isFile } from '../fs-kind.js';
 
 /** `git <args>` for the shallow fetch; the token (if any) as GitHub's basic `x-access-token` header. */
 export function resolveGitFetchArgs(c: { url: string; sha: string; token?: string }): string[] {
@@ -60,18 +61,4 @@ export async function fetchGitContext(config: Config, io: Io, runDir: string): P
   return { ...config, context, file };
 }
 
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
