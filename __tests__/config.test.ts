@@ -81,7 +81,7 @@ describe('bad input: one clear error naming the input and the expected form', ()
     ['non-boolean push', { push: 'yes' }, 'push', /expected true or false/],
     ['latest qemu image', { 'qemu-image': 'tonistiigi/binfmt:latest' }, 'qemu-image', /not pinned/],
     ['untagged qemu image', { 'qemu-image': 'tonistiigi/binfmt' }, 'qemu-image', /not pinned/],
-    ['unsupported output', { outputs: 'type=local,dest=x' }, 'outputs', /type=registry, or type=oci,dest=DIR/],
+    ['unsupported output', { outputs: 'type=s3,bucket=x' }, 'outputs', /not supported \(expected type=registry\|image\|docker\|oci\|local\|tar\|cacheonly/],
     ['malformed build-context', { 'build-contexts': 'justaname' }, 'build-contexts', /expected name=source/],
     ['open quote in smoke-test', { 'smoke-test': 'sh -c "x' }, 'smoke-test', /unterminated " quote \(expected arguments/],
     ['expect without smoke-test', { 'smoke-test-expect': 'x' }, 'smoke-test-expect', /smoke-test is empty/],

@@ -10,14 +10,14 @@ import { resolveNodes } from './config/nodes.js';
 import { resolveSecrets } from './config/secrets.js';
 import { resolveSmoke } from './config/smoke.js';
 import { resolveProvenance, type RunFacts } from './provenance.js';
-import { parseBool, parseKeyValues, parseList } from './inputs.js';
+import { parseBool, parseList } from './inputs.js';
 import { InvalidPlatformError, hostPlatform, normalizePlatform } from './platform.js';
 import { parseReference } from './registry/reference.js';
 import { parseRunner } from './modes/matrix.js';
 import type { Config } from './types/config.js';
 import { InputError } from './input-error.js';
 import { parseCacheMounts } from './cache/mounts.js';
-import { checkOutDir } from './build/out-dir.js';
+import { resolveOutputs } from './config/outputs.js';
 import { resolveBuildEnvSwitches } from './bpa-env.js';
 import { resolveContextSource, type RunCommit } from './context-input.js';
 
@@ -81,18 +81,11 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     }
   }
 
-  let push = bool('push');
-  let outDir = path.resolve(env.workspace, 'multiarch-out');
-  for (const output of list('outputs')) {
-    const spec = parseKeyValues(output);
-    if (spec.type === 'registry' || (spec.type === 'image' && spec.push === 'true')) push = true;
-    else if (spec.type === 'oci' && spec.dest) {
-      outDir = path.resolve(env.workspace, spec.dest);
-      // The layout replaces the whole directory: refuse any that holds more than an old layout.
-      checkOutDir('outputs', spec.dest, outDir, { workspace: env.workspace, ...(gitContext ? {} : { context }) });
-    }
-    else throw new InputError('outputs', `"${output}" is not supported (expected type=registry, or type=oci,dest=DIR; multiarch pushes by digest and tags only after verification)`);
-  }
+  const mode = oneOf('mode', ['all', 'plan', 'leg', 'merge'] as const);
+  const outputs = resolveOutputs(list('outputs'), { workspace: env.workspace, guard: { workspace: env.workspace, ...(gitContext ? {} : { context }) }, mode, tags, onWarning: env.onWarning });
+  for (const name of outputs.tags) if (!tags.includes(name)) tags.push(name);
+  let push = bool('push') || outputs.push;
+  const outDir = outputs.layoutDir ?? path.resolve(env.workspace, 'multiarch-out');
   const call = resolveCall(oneOf('call', ['build', 'check', 'outline', 'targets'] as const), text('mode'), push, env.onWarning);
   if (call !== 'build') push = false;
   if (push && tags.length === 0) throw new InputError('tags', 'push is true but no tags are set (expected at least one image reference, e.g. ghcr.io/org/app:latest)');
@@ -114,7 +107,6 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   const smoke = resolveSmoke(text('smoke-test'), text('smoke-test-expect'), text('smoke-test-timeout'));
   const githubToken = text('github-token');
   if (githubToken) env.onSecret(githubToken);
-  const mode = oneOf('mode', ['all', 'plan', 'leg', 'merge'] as const);
   checkMode(mode, { platforms: list('platforms'), push, tags, load });
   const defaultRunner = text('default-runner');
   try {
@@ -139,6 +131,8 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     push,
     load,
     outputs: list('outputs'),
+    exports: outputs.exports,
+    keepLayout: list('outputs').length === 0 || outputs.layoutDir !== undefined,
     cacheFrom: list('cache-from'),
     cacheTo: list('cache-to'),
     noCache,

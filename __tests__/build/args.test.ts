@@ -7,7 +7,7 @@ const base: Config = {
   buildArgs: [], buildContexts: [], secrets: [], ssh: [], push: false, load: false, outputs: [], cacheFrom: [], cacheTo: [],
   noCache: false, noCacheFilters: [], pull: false, addHosts: [], ulimit: [], attests: [], allow: [], qemu: 'auto',
   qemuImage: 'tonistiigi/binfmt:qemu-v10.2.3-68', buildkitImage: 'moby/buildkit:v0.31.2', driver: 'auto', verify: 'strict', summary: true, crossCompile: 'auto',
-  outDir: '/out', tempDir: '/tmp', imageName: 'app', mode: 'all', runners: {}, defaultRunner: 'ubuntu-24.04', nodes: [], cacheScopePrefix: '', cacheMounts: []
+  outDir: '/out', tempDir: '/tmp', imageName: 'app', mode: 'all', runners: {}, defaultRunner: 'ubuntu-24.04', nodes: [], cacheScopePrefix: '', cacheMounts: [], exports: [], keepLayout: true
 };
 const arm64: PlatformPlan = { platform: 'linux/arm64', strategy: 'cross', language: 'go', emulatedSteps: [], rewrite: null, reasons: [], cacheScope: 'app-linux-arm64' };
 const head = ['buildx', 'build', '--builder', 'b', '--platform', 'linux/arm64', '--file', '/df', '--output', 'type=oci,tar=false,dest=/legs/arm64', '--metadata-file', '/legs/arm64.json'];
@@ -33,6 +33,11 @@ test.each<[string, Partial<Config>, string[]]>([
   ['allow', { allow: ['network.host'] }, ['--allow', 'network.host']]
 ])('%s', (_name, over, middle) => {
   expect(argsOf(over)).toEqual([...head, ...middle, '/ctx']);
+});
+
+test('a files output (type=local or type=tar) adds a second --output: the platform\'s files, beside its layout', () => {
+  const args = buildLegArgs({ config: base, platform: arm64, builder: 'b', dockerfile: '/df', outDir: '/legs/arm64', metadataFile: '/legs/arm64.json', secretFiles: {}, filesDir: '/files/linux_arm64' });
+  expect(args).toEqual([...head, '--output', 'type=local,dest=/files/linux_arm64', '/ctx']);
 });
 
 test('a secret given by value is passed as a file, never on the command line', () => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => dom.window.close());
 
 /** The header facts: a bold label ending in ':' that opens its own block. */
-const FACT = /^(Failed|Index|Tags \((moved|not moved|partly moved)\)|OCI layout|Note|Engine|Not made on this builder|Leg runners|Attestations):$/;
+const FACT = /^(Failed|Index|Tags \((moved|not moved|partly moved)\)|OCI layout|Output|Note|Engine|Not made on this builder|Leg runners|Attestations):$/;
 
 interface Rendered {
   report: RunReport;

@@ -22,6 +22,11 @@ export interface LegArgsInput {
    */
   legExport?: LegExport;
   loadRef?: string;
+  /**
+   * A `type=local` or `type=tar` output: the platform's files also go here (a second --output),
+   * to be laid out one directory per platform by the merge stage (build/files.ts).
+   */
+  filesDir?: string;
 }
 
 /** A temporary, unique engine reference for a docker-load leg; removed once it is read back. */
@@ -42,6 +47,8 @@ export function buildLegArgs(input: LegArgsInput): string[] {
     // push-by-digest, works with the docker driver too; the action pushes it by digest.
     args.push('--output', `type=oci,tar=false,dest=${input.outDir}`, '--metadata-file', input.metadataFile);
   }
+  // Several exporters in one build need BuildKit 0.13; the image stays the leg's first output.
+  if (input.filesDir) args.push('--output', `type=local,dest=${input.filesDir}`);
   if (c.target) args.push('--target', c.target);
   for (const a of c.buildArgs) args.push('--build-arg', a);
   for (const b of c.buildContexts) args.push('--build-context', b);

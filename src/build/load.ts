@@ -15,9 +15,14 @@ import type { ImageStore } from '../types/engine.js';
 import type { Descriptor, ImageManifest } from '../types/oci.js';
 import type { MergedIndex } from '../types/plan.js';
 
+/** The whole layout as one tar (an OCI tarball): what `docker load` and `type=oci,dest=FILE` take. */
+export async function writeLayoutTar(layoutDir: string, tarFile: string): Promise<void> {
+  await execOk('tar', ['-cf', tarFile, '-C', layoutDir, '.']);
+}
+
 /** The whole layout (containerd store): every platform under each tag in its index.json. */
 export async function loadLayout(layoutDir: string, tarFile: string): Promise<void> {
-  await execOk('tar', ['-cf', tarFile, '-C', layoutDir, '.']);
+  await writeLayoutTar(layoutDir, tarFile);
   try {
     await execOk('docker', ['load', '-i', tarFile]);
   } finally {
@@ -53,9 +58,27 @@ export async function loadPlatform(layout: OciLayout, index: MergedIndex, platfo
 }
 
 /** Load for `load: true`; returns what was loaded, for the log. */
-export async function loadVerified(layout: OciLayout, index: MergedIndex, o: { store?: ImageStore; platforms: string[]; host: string; tags: string[]; scratch: string }): Promise<string> {
+export async function loadVerified(
+  layout: OciLayout,
+  index: MergedIndex,
+  o: {
+    store?: ImageStore;
+    platforms: string[];
+    host: string;
+    tags: string[];
+    scratch: string;
+    /** Names other than the layout's own (a type=docker,name= output): set before the load, put back after. */
+    layoutTags?: (tags: string[]) => Promise<void>;
+    restoreTags?: string[];
+  }
+): Promise<string> {
   if (o.store !== 'classic') {
-    await loadLayout(layout.dir, path.join(o.scratch, '..', 'load.tar'));
+    await o.layoutTags?.(o.tags);
+    try {
+      await loadLayout(layout.dir, path.join(o.scratch, '..', 'load.tar'));
+    } finally {
+      if (o.layoutTags) await o.layoutTags(o.restoreTags ?? []);
+    }
     return `every platform (${o.platforms.join(', ')})`;
   }
   const platform = resolveLoadPlatform(o.platforms, o.host);

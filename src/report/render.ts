@@ -6,6 +6,11 @@ import type { BuiltLeg, PlatformVerification, RunReport } from '../types/plan.js
 import { renderCallMarkdown } from './call.js';
 import { escapeFence, escapeMarkdown as esc, inlineCode, mermaidWord } from './escape.js';
 
+/** A user's spec as code: a span when nothing in it can close one (a backtick or newline), escaped text otherwise. */
+function codeSpan(text: string): string {
+  return /^[^`\r\n]+$/.test(text) ? `\`${text}\`` : esc(text);
+}
+
 export function renderMarkdown(r: RunReport): string {
   if (r.call) return renderCallMarkdown(r);
   const out: string[] = [];
@@ -25,6 +30,7 @@ export function renderMarkdown(r: RunReport): string {
     facts.push(`**Tags (${moved}):** ${r.tags.map(inlineCode).join(', ')}`);
   }
   if (r.layout) facts.push(`**OCI layout:** \`${esc(r.layout)}\``);
+  for (const o of r.outputs ?? []) facts.push(`**Output:** ${codeSpan(o.output)}: ${esc(o.note)}`);
   if (r.tagged?.reason) facts.push(`**Note:** ${esc(r.tagged.reason)}`);
   const engine = renderEngine(r);
   if (engine) facts.push(engine);

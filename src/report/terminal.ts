@@ -12,6 +12,7 @@ export function renderTerminal(r: RunReport): string {
   const lines = [`${ok ? 'OK' : 'FAILED'}  ${r.image}`];
   if (r.index) lines.push(`index    ${r.index.digest}`);
   if (r.layout) lines.push(`layout   ${r.layout}`);
+  for (const o of r.outputs ?? []) lines.push(`output   ${o.output}: ${o.note}`);
   if (r.tags.length) lines.push(`tags     ${r.tags.join(', ')} (${r.tagged?.moved ? 'moved' : 'not moved'})`);
   const engine = renderEngine(r);
   // The markdown line, unbolded: the same facts in both reports.

@@ -7,6 +7,8 @@ import { buildLegArgs, resolveLoadRef } from '../build/args.js';
 import { cacheMountRun, restoreCacheMounts, saveCacheMounts } from '../cache/dance.js';
 import { writeSecretFiles } from '../build/secret-files.js';
 import { runLegs, type LegRun } from '../build/legs.js';
+import { resolveFilesDirName, resolveFilesRoot } from '../build/files.js';
+import { isFilesOutput } from '../config/outputs.js';
 import type { Io } from '../types/io.js';
 import type { Config } from '../types/config.js';
 import type { BuiltLeg, Leg, PlatformPlan, RunReport } from '../types/plan.js';
@@ -32,15 +34,21 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
     : undefined;
 
   const secretFiles = writeSecretFiles(config.secrets, path.join(ctx.runDir, 'secrets'));
+  const hasFiles = config.exports.some(isFilesOutput);
   const legOf = (p: PlatformPlan): Leg => {
     const slug = p.platform.replace(/\//g, '-');
-    return { platform: p, outDir: path.join(ctx.runDir, 'legs', slug), metadataFile: path.join(ctx.runDir, 'legs', `${slug}.metadata.json`) };
+    return {
+      platform: p,
+      outDir: path.join(ctx.runDir, 'legs', slug),
+      metadataFile: path.join(ctx.runDir, 'legs', `${slug}.metadata.json`),
+      ...(hasFiles ? { filesDir: path.join(resolveFilesRoot(ctx.runDir), resolveFilesDirName(p.platform)) } : {})
+    };
   };
   const loadRefOf = (p: PlatformPlan): string | undefined => (builder.legExport === 'docker-load' ? resolveLoadRef(ctx.runId, p.platform) : undefined);
   const argsFor = (p: PlatformPlan, dockerfile: string): string[] => {
-    const { outDir, metadataFile } = legOf(p);
+    const { outDir, metadataFile, filesDir } = legOf(p);
     const loadRef = loadRefOf(p);
-    return buildLegArgs({ config, platform: p, builder: builder.name, dockerfile, outDir, metadataFile, secretFiles, legExport: builder.legExport, ...(loadRef ? { loadRef } : {}) });
+    return buildLegArgs({ config, platform: p, builder: builder.name, dockerfile, outDir, metadataFile, secretFiles, legExport: builder.legExport, ...(loadRef ? { loadRef } : {}), ...(filesDir ? { filesDir } : {}) });
   };
   const runs: LegRun[] = plan.platforms.map((p) => {
     const loadRef = loadRefOf(p);

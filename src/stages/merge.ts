@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import { composeIndex, indexAnnotations } from '../build/merge.js';
 import { moveTags, PartialTagMoveError, recordTagMoves, pushByDigest, putIndex, remoteSource, resolveDestinations, tagLayout, writeMergedLayout, type Destination } from '../build/publish.js';
 import { loadLayout, loadPlatform, loadVerified } from '../build/load.js';
+import { resolveFilesRoot, writeFilesOutput } from '../build/files.js';
+import { writeImageOutput } from '../build/image-outputs.js';
+import { isBuildOnly, isFilesOutput } from '../config/outputs.js';
 import { exec } from '../exec.js';
 import { hostPlatform } from '../platform.js';
 import { probeEngine } from '../setup/engine.js';
@@ -33,9 +36,34 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
   const index = composeIndex(report.legs, indexAnnotations(config.annotations));
   report.index = index;
 
+  const notes = new Map<number, string>();
+  const noteOf = (i: number, note: string) => {
+    notes.set(i, note);
+    report.outputs = config.exports.flatMap((_, j) => (notes.has(j) ? [{ output: config.outputs[j]!, note: notes.get(j)! }] : []));
+  };
+  if (isBuildOnly(config)) {
+    config.exports.forEach((_, i) => noteOf(i, 'build only (cache export): nothing to push or verify'));
+    io.info('outputs type=cacheonly: build only; nothing pushed, written or verified');
+    return;
+  }
+  const files = config.exports.map((e, i) => ({ e, i })).filter((x): x is { e: Extract<typeof x.e, { type: 'local' | 'tar' }>; i: number } => isFilesOutput(x.e));
+  if (files.length) {
+    // The build's files, not an image: written as they are, with nothing to verify.
+    await io.group('Write files', async () => {
+      for (const { e, i } of files) {
+        const what = await writeFilesOutput(e, resolveFilesRoot(ctx.runDir), report.legs.map((l) => l.platform.platform));
+        io.info(`${config.outputs[i]}: ${what}`);
+        noteOf(i, `files only (${what}): not an image, nothing to verify for this output`);
+      }
+    });
+  }
+
   let source: ImageSource;
   let dests: Destination[] = [];
   let layout: OciLayout | undefined;
+  const imageFiles = config.exports.some((e) => e.type === 'docker' || (e.type === 'oci' && e.tar));
+  // The layout is the user's (outDir) without push when no output says otherwise, or when one names it.
+  const layoutKept = config.push ? config.exports.some((e) => e.type === 'oci' && !e.tar) : config.keepLayout;
   if (config.push) {
     dests = await resolveDestinations(config.tags, (v) => io.secret(v));
     await io.group('Push by digest', async () => {
@@ -50,13 +78,13 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
       io.info(`index ${index.digest}: ${pushed} blobs uploaded, ${skipped} already present or mounted`);
     });
     source = remoteSource(dests[0]!);
-    // load needs the image on disk too; the registry stays the source the checks read.
-    if (config.load) layout = await writeMergedLayout(report.legs, index, path.join(ctx.runDir, 'merged'));
+    // load and image files need the image on disk too; the registry stays the source the checks read.
+    if (config.load || imageFiles || layoutKept) layout = await writeMergedLayout(report.legs, index, layoutKept ? config.outDir : path.join(ctx.runDir, 'merged'));
   } else {
-    layout = await writeMergedLayout(report.legs, index, config.outDir);
-    report.layout = config.outDir;
+    layout = await writeMergedLayout(report.legs, index, layoutKept ? config.outDir : path.join(ctx.runDir, 'merged'));
     source = layout;
   }
+  if (layoutKept) report.layout = config.outDir;
 
   report.verification = await io.group('Verify', async () => verify(config, source, index.digest));
   if (config.smoke && report.verification) {
@@ -82,6 +110,9 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
     let t = decideTagging(config, report.verification);
     if (!t.moved) {
       io.info(t.reason ?? 'no tags moved');
+      config.exports.forEach((e, i) => {
+        if (e.type === 'docker' || (e.type === 'oci' && e.tar)) noteOf(i, 'not written: verification failed');
+      });
       return t;
     }
     if (config.push) {
@@ -99,6 +130,12 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
       const what = await loadVerified(layout, index, { store: await engineStore(report), platforms: index.platforms.map((d) => platformOf(d.platform)), host: hostPlatform(), tags: config.tags, scratch: path.join(ctx.runDir, 'load') });
       io.info(`loaded into the Docker image store${config.tags.length ? ` as ${config.tags.join(', ')}` : ' (untagged)'}: ${what}`);
     }
+    for (const [i, e] of config.exports.entries()) {
+      if (!layout || (e.type !== 'docker' && !(e.type === 'oci' && e.tar))) continue;
+      const what = await writeImageOutput(e, { layout, index, tags: config.tags, store: () => engineStore(report), platforms: index.platforms.map((d) => platformOf(d.platform)), host: hostPlatform(), scratch: path.join(ctx.runDir, `output-${i}`) });
+      io.info(`${config.outputs[i]}: ${what}`);
+      noteOf(i, what);
+    }
     if (t.reason) io.warning(t.reason);
     io.info(`tagged ${t.tags.join(', ') || '(layout only)'}`);
     return t;
@@ -107,8 +144,8 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
     const bad = report.verification.platforms.filter((p) => !p.ok);
     const first = bad[0]?.checks.find((c) => !c.ok && !c.skipped);
     if (!failsOnChecks(config)) {
-      // Nothing is delivered (no push, load, tags or outputs): say it, without failing the step.
-      io.warning(`verification failed for ${bad.map((p) => p.platform).join(', ') || 'the index'}${first ? `: ${first.name}: ${first.actual}` : ''}. Not failing the step: this build delivers no image (no push, load, tags or outputs); set verify: strict to fail it.`);
+      // Nothing is delivered (no push, load, tags or image outputs): say it, without failing the step.
+      io.warning(`verification failed for ${bad.map((p) => p.platform).join(', ') || 'the index'}${first ? `: ${first.name}: ${first.actual}` : ''}. Not failing the step: this build delivers no image (no push, load, tags or image outputs); set verify: strict to fail it.`);
       return;
     }
     throw new Error(`verification failed for ${bad.map((p) => p.platform).join(', ') || 'the index'}${first ? `: ${first.name}: expected ${first.expected}, got ${first.actual}` : ''}; no tag moved`);

@@ -41,6 +41,22 @@ export interface GitContext {
   file?: string;
 }
 
+/**
+ * One line of the `outputs` input (a buildx `--output`), resolved by config/outputs.ts. Paths are
+ * absolute and already checked by the deletion guard (build/out-dir.ts).
+ */
+export type OutputExport =
+  /** `type=image` or `type=registry`: `names` are tags; `push` sends them to the registry. */
+  | { type: 'image'; names: string[]; push: boolean }
+  /** The merged OCI layout: a directory (`tar: false`, the outDir) or a tar archive at `dest`. */
+  | { type: 'oci'; dest: string; tar: boolean; names: string[] }
+  /** Into the Docker image store under `names`; with `dest`, a tarball written there instead. */
+  | { type: 'docker'; names: string[]; dest?: string }
+  /** The build's files, not an image: one directory per platform (`linux_arm64/…`), or a tar of them. */
+  | { type: 'local' | 'tar'; dest: string }
+  /** Build only; the cache exports are the result. */
+  | { type: 'cacheonly' };
+
 export interface Config {
   /** Absolute path of the build context; with `gitContext`, `<url>#<sha>[:subdir]` until the fetch. */
   context: string;
@@ -63,6 +79,13 @@ export interface Config {
   load: boolean;
   /** Extra user outputs; when empty the action chooses (push by digest, or an OCI layout on disk). */
   outputs: string[];
+  /** `outputs`, resolved; `push` and `tags` already include what the image outputs ask for. */
+  exports: OutputExport[];
+  /**
+   * The merged layout at outDir is a deliverable: no outputs were given (the default
+   * multiarch-out), or one is `type=oci,dest=DIR`. Otherwise a layout, when one is needed, is scratch.
+   */
+  keepLayout: boolean;
   cacheFrom: string[];
   cacheTo: string[];
   noCache: boolean;
@@ -89,7 +112,7 @@ export interface Config {
   verify: VerifyMode;
   /**
    * `verify` was given (even as `strict`, its default). Unset, a build that delivers nothing (no
-   * push, load, tags or outputs: a check-only or cache-only build) reports failed checks without
+   * push, load, tags or image outputs: a check-only or cache-only build) reports failed checks without
    * failing the step.
    */
   verifyExplicit?: true;

@@ -76,6 +76,8 @@ export interface Leg {
   /** OCI layout directory the leg exports to. */
   outDir: string;
   metadataFile: string;
+  /** Where the leg also exports its files, for a `type=local` or `type=tar` output. */
+  filesDir?: string;
 }
 
 export interface CacheStats {
@@ -144,6 +146,12 @@ export interface Tagged {
 }
 
 /** Everything the report needs, gathered once at the end of the run (or at the failure). */
+/** One `outputs` line and what the run did with it: files only, build only, loaded, written, or not. */
+export interface OutputNote {
+  output: string;
+  note: string;
+}
+
 export interface RunReport {
   /** What the step did (the `mode` input); absent means `all`. */
   mode?: Mode;
@@ -152,6 +160,8 @@ export interface RunReport {
   pushed: boolean;
   /** oci-layout:// directory, when the merged image went to disk. */
   layout?: string;
+  /** What became of each `outputs` line beyond the push and the layout, in the input's order. */
+  outputs?: OutputNote[];
   plan?: Plan;
   legs: BuiltLeg[];
   index?: MergedIndex;

@@ -6,12 +6,15 @@
  */
 import type { Config } from '../types/config.js';
 
-/** True when the build hands an image to someone: a registry, the engine, a tag or an output. */
-export function deliversImage(c: Pick<Config, 'push' | 'load' | 'tags' | 'outputs'>): boolean {
-  return c.push || c.load || c.tags.length > 0 || c.outputs.length > 0;
+/**
+ * True when the build hands an image to someone: a registry, the engine, a tag or an image output.
+ * `local`, `tar` and `cacheonly` outputs are files or a cache, not the image.
+ */
+export function deliversImage(c: Pick<Config, 'push' | 'load' | 'tags' | 'exports'>): boolean {
+  return c.push || c.load || c.tags.length > 0 || c.exports.some((e) => e.type !== 'local' && e.type !== 'tar' && e.type !== 'cacheonly');
 }
 
-export function failsOnChecks(c: Pick<Config, 'verify' | 'verifyExplicit' | 'push' | 'load' | 'tags' | 'outputs'>): boolean {
+export function failsOnChecks(c: Pick<Config, 'verify' | 'verifyExplicit' | 'push' | 'load' | 'tags' | 'exports'>): boolean {
   if (c.verify !== 'strict') return false;
   return c.verifyExplicit === true || deliversImage(c);
 }

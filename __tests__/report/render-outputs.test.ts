@@ -1,0 +1,27 @@
+/** What became of each `outputs` line is in both reports, one fact per line, escaped. */
+import { renderMarkdown } from '../../src/report/render.js';
+import { renderTerminal } from '../../src/report/terminal.js';
+import type { RunReport } from '../../src/types/plan.js';
+import { passing } from './render-fixtures.js';
+
+const report: RunReport = {
+  ...passing,
+  outputs: [
+    { output: 'type=local,dest=out/files', note: 'files only (linux_amd64/, linux_arm64/ in /w/out/files): not an image, nothing to verify for this output' },
+    { output: 'type=cacheonly', note: 'build only (cache export): nothing to push or verify' },
+    { output: 'type=docker,name=a_b*c', note: 'loaded' }
+  ]
+};
+
+test('the summary has one Output fact per line', () => {
+  const md = renderMarkdown(report);
+  expect(md).toContain('- **Output:** `type=local,dest=out/files`: files only (linux\\_amd64/, linux\\_arm64/ in /w/out/files): not an image, nothing to verify for this output\n');
+  expect(md).toContain('- **Output:** `type=cacheonly`: build only (cache export): nothing to push or verify\n');
+  expect(md).toContain('- **Output:** `type=docker,name=a_b*c`: loaded\n');
+});
+
+test('the terminal report says the same', () => {
+  const text = renderTerminal(report);
+  expect(text).toContain('output   type=local,dest=out/files: files only (linux_amd64/, linux_arm64/ in /w/out/files): not an image, nothing to verify for this output\n');
+  expect(text).toContain('output   type=cacheonly: build only (cache export): nothing to push or verify\n');
+});
