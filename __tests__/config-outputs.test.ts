@@ -5,9 +5,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InputError, resolveConfig } from '../src/config.js';
 import { isBuildOnly } from '../src/config/outputs.js';
 import { deliversImage } from '../src/verify/outcome.js';
+import { configIn } from './helpers/config.js';
 
 let workspace: string;
 beforeAll(() => {
@@ -22,19 +22,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
-function configOf(inputs: Record<string, string>, warnings: string[] = []) {
-  return resolveConfig((name) => inputs[name] ?? '', { workspace, tempDir: os.tmpdir(), onSecret: () => undefined, onWarning: (w) => warnings.push(w) });
-}
-
-function errorOf(inputs: Record<string, string>): InputError {
-  try {
-    configOf(inputs);
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('no InputError');
-}
+const { configOf, errorOf } = configIn(() => workspace);
 
 const w = (p: string) => path.join(workspace === undefined ? '' : workspace, p);
 

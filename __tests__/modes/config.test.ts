@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InputError, resolveConfig } from '../../src/config.js';
+import { configIn } from '../helpers/config.js';
 
 let workspace: string;
 beforeAll(() => {
@@ -11,18 +11,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
-function configOf(inputs: Record<string, string>) {
-  return resolveConfig((name) => inputs[name] ?? '', { workspace, tempDir: os.tmpdir(), onSecret: () => undefined, onWarning: () => undefined });
-}
-function errorOf(inputs: Record<string, string>): InputError {
-  try {
-    configOf(inputs);
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
-}
+const { configOf, errorOf } = configIn(() => workspace);
 
 const leg = { mode: 'leg', push: 'true', tags: 'localhost:5000/app:1' };
 

@@ -107,9 +107,10 @@ function formatMiB(n: number): string {
 export function failedStepOutput(log: string, lines = 3): string[] {
   const failed = /^#(\d+) ERROR:/m.exec(log)?.[1];
   if (!failed) return [];
+  const said = new RegExp(`^#${failed} \\d+(?:\\.\\d+)? (.*)$`);
   const out: string[] = [];
   for (const line of log.split('\n')) {
-    const m = new RegExp(`^#${failed} \\d+(?:\\.\\d+)? (.*)$`).exec(line);
+    const m = said.exec(line);
     if (m && m[1]!.trim()) out.push(m[1]!.trim());
   }
   return out.slice(-lines);

@@ -28,7 +28,9 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
   await setUpQemu(config, io, plan);
   const { builder, engine } = await setUpBuilder(config, io, plan, ctx.runId);
   report.engine = engine;
-  report.builder = { name: builder.name, driver: builder.driver, created: builder.created, legExport: builder.legExport, lost: builder.lost, ...(builder.buildkitVersion ? { buildkitVersion: builder.buildkitVersion } : {}), ...(builder.image ? { image: builder.image } : {}), ...(builder.fallback ? { fallback: builder.fallback } : {}) };
+  // The report keeps the builder's facts; which platforms it lists is the plan's business.
+  const { platforms: _listed, nativePlatforms: _native, ...builderFacts } = builder;
+  report.builder = builderFacts;
   const mounts = config.cacheMounts.length
     ? await io.group('Restore cache mounts', () => restoreCacheMounts(cacheMountRun(config, builder.name, plan.platforms.map((p) => p.platform)), io))
     : undefined;

@@ -11,7 +11,7 @@ import { resolveFilesRoot, writeFilesOutput } from '../build/files.js';
 import { writeImageOutput } from '../build/image-outputs.js';
 import { isBuildOnly, isFilesOutput } from '../config/outputs.js';
 import { exec } from '../exec.js';
-import { hostPlatform } from '../platform.js';
+import { formatPlatform, hostPlatform } from '../platform.js';
 import { probeEngine } from '../setup/engine.js';
 import type { ImageStore } from '../types/engine.js';
 import type { Io } from '../types/io.js';
@@ -126,13 +126,14 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
       }
     }
     if (layout) await tagLayout(layout, index, config.tags);
+    const built = index.platforms.map((d) => (d.platform ? formatPlatform(d.platform) : 'unknown'));
     if (config.load && layout) {
-      const what = await loadVerified(layout, index, { store: await engineStore(report), platforms: index.platforms.map((d) => platformOf(d.platform)), host: hostPlatform(), tags: config.tags, scratch: path.join(ctx.runDir, 'load') });
+      const what = await loadVerified(layout, index, { store: await engineStore(report), platforms: built, host: hostPlatform(), tags: config.tags, scratch: path.join(ctx.runDir, 'load') });
       io.info(`loaded into the Docker image store${config.tags.length ? ` as ${config.tags.join(', ')}` : ' (untagged)'}: ${what}`);
     }
     for (const [i, e] of config.exports.entries()) {
       if (!layout || (e.type !== 'docker' && !(e.type === 'oci' && e.tar))) continue;
-      const what = await writeImageOutput(e, { layout, index, tags: config.tags, store: () => engineStore(report), platforms: index.platforms.map((d) => platformOf(d.platform)), host: hostPlatform(), scratch: path.join(ctx.runDir, `output-${i}`) });
+      const what = await writeImageOutput(e, { layout, index, tags: config.tags, store: () => engineStore(report), platforms: built, host: hostPlatform(), scratch: path.join(ctx.runDir, `output-${i}`) });
       io.info(`${config.outputs[i]}: ${what}`);
       noteOf(i, what);
     }
@@ -183,10 +184,6 @@ async function loadForSmoke(layout: OciLayout, index: MergedIndex, platforms: st
 async function engineStore(report: RunReport): Promise<ImageStore | undefined> {
   if (!report.engine) report.engine = await probeEngine();
   return report.engine.store;
-}
-
-function platformOf(p: { os: string; architecture: string; variant?: string } | undefined): string {
-  return p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : 'unknown';
 }
 
 /** Pure: tags move when every check passed, or when the user asked to tag anyway. */
