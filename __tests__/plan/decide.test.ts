@@ -3,7 +3,7 @@
  * platform, the emulated RUNs, the rewrite, and the warnings (by line, with a phrase each).
  */
 import type { DecideInput } from '../../src/plan/decide.js';
-import type { Strategy } from '../../src/types/plan.js';
+import type { RewriteKind, Strategy } from '../../src/types/plan.js';
 import { GO_FILES, df, plan } from './helpers.js';
 
 interface Case {
@@ -14,7 +14,7 @@ interface Case {
   /** Emulated steps per platform as [stage, line]; platforms not listed have none. */
   emulated?: Record<string, [string, number][]>;
   /** Rewrite on the first non-native leg. */
-  rewrite?: { kind: 'go' | 'jvm'; line: number } | null;
+  rewrite?: { kind: RewriteKind; line: number } | null;
   /** Every warning, as [line, phrase in message or hint]. */
   warnings?: [number, string][];
   language?: string;
@@ -271,14 +271,28 @@ const cases: Case[] = [
     reasons: { 'linux/arm64': ['builds a GraalVM native image'] }
   },
   {
-    name: 'Node without native addons: emulated, with a hint to install on $BUILDPLATFORM',
+    name: 'Node without native addons: the install stage is pinned to $BUILDPLATFORM (node_modules leaves it, the lockfile shows it is pure JavaScript)',
     dockerfile: NODE_DEPS,
     input: { files: { 'package.json': '{"name":"app","dependencies":{"express":"^4"}}', 'package-lock.json': lock({ 'node_modules/express': { version: '4.19.2' } }) } },
+    strategies: { 'linux/amd64': 'native', 'linux/arm64': 'cross' },
+    rewrite: { kind: 'node', line: 1 },
+    language: 'node',
+    warnings: [],
+    reasons: {
+      'linux/arm64': [
+        'cross-compile: pinned stage deps (Dockerfile:1) to $BUILDPLATFORM to install and build the JavaScript there; COPY --from=deps /app/node_modules at line 7 may take node_modules, and no dependency in package-lock.json has an install script or per-architecture binaries'
+      ]
+    },
+    rewritten: ['FROM --platform=$BUILDPLATFORM node:20 AS deps']
+  },
+  {
+    name: 'Node with cross-compile off: emulated, with a hint to install on $BUILDPLATFORM',
+    dockerfile: NODE_DEPS,
+    input: { crossCompile: 'off', files: { 'package.json': '{"name":"app","dependencies":{"express":"^4"}}', 'package-lock.json': lock({ 'node_modules/express': { version: '4.19.2' } }) } },
     strategies: { 'linux/amd64': 'native', 'linux/arm64': 'emulated' },
     emulated: { 'linux/arm64': [['deps', 4]] },
     rewrite: null,
-    language: 'node',
-    warnings: [[4, 'RUN npm ci --omit=dev at Dockerfile:4 (stage deps) runs Node.js builds and installs under QEMU for linux/arm64'], [4, 'no dependency in package-lock.json has an install script or per-architecture binaries, so pin the stage with `FROM --platform=$BUILDPLATFORM node:20 AS deps`']]
+    warnings: [[4, 'RUN npm ci --omit=dev at Dockerfile:4 (stage deps) runs Node.js builds and installs under QEMU for linux/arm64'], [4, 'so pin the stage with `FROM --platform=$BUILDPLATFORM node:20 AS deps`. Or set cross-compile: auto']]
   },
   {
     name: 'Node with a native addon must stay emulated and gets no hint',

@@ -61,7 +61,16 @@ describe('node native addons', () => {
     [{ 'package.json': '{"scripts":{"postinstall":"husky install"}}', 'package-lock.json': lockWith({}) }, false, 'no dependency'],
     [{ 'package.json': '{}', 'package-lock.json': lockWith({ hasInstallScript: true }) }, true, 'x has an install script'],
     [{ 'package.json': '{}', 'package-lock.json': lockWith({ cpu: ['arm64'], optional: true }) }, true, 'x ships per-architecture binaries'],
-    [{ 'package.json': '{}', 'yarn.lock': '' }, undefined, 'no package-lock.json']
+    [{ 'package.json': '{}', 'yarn.lock': '' }, undefined, 'yarn.lock records no install scripts'],
+    [{ 'package.json': '{}' }, undefined, 'there is no lockfile'],
+    [{ 'package.json': '{}', 'package-lock.json': JSON.stringify({ lockfileVersion: 1, dependencies: {} }) }, undefined, 'lockfileVersion 1, which records no install scripts'],
+    [{ 'package.json': '{}', 'package-lock.json': lockWith({ os: ['linux'] }) }, true, 'x ships per-OS binaries (os field'],
+    [{ 'package.json': '{}', 'package-lock.json': JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/sharp': { version: '0.33.0' } } }) }, true, 'sharp is published per platform'],
+    [{ 'package.json': '{}', 'yarn.lock': '"@esbuild/linux-x64@0.20.2":\n  version "0.20.2"\n' }, true, '@esbuild/linux-x64 is published per platform (yarn.lock)'],
+    [{ 'package.json': '{}', 'yarn.lock': '__metadata:\n  version: 8\n\n"@swc/core-linux-x64-gnu@npm:1.4.0":\n  version: 1.4.0\n  conditions: os=linux & cpu=x64 & libc=glibc\n' }, true, 'is only for os=linux & cpu=x64 & libc=glibc'],
+    [{ 'package.json': '{}', 'pnpm-lock.yaml': "lockfileVersion: '6.0'\n\npackages:\n\n  /left-pad@1.3.0:\n    resolution: {integrity: sha512-x}\n    dev: false\n" }, false, 'no package in pnpm-lock.yaml runs a build script'],
+    [{ 'package.json': '{}', 'pnpm-lock.yaml': "lockfileVersion: '6.0'\n\npackages:\n\n  /bcrypt@5.1.1:\n    resolution: {integrity: sha512-x}\n    requiresBuild: true\n" }, true, 'bcrypt@5.1.1 runs a build script (pnpm-lock.yaml)'],
+    [{ 'package.json': '{}', 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n\npackages:\n\n  left-pad@1.3.0:\n    resolution: {integrity: sha512-x}\n" }, undefined, 'pnpm-lock.yaml (lockfile version 9) records no install scripts']
   ])('%j', (files, nativeAddons, evidence) => {
     const node = detect(files).node;
     expect(node.nativeAddons).toBe(nativeAddons);

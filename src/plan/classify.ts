@@ -42,6 +42,10 @@ export function classifyCommand(view: CommandView, hint?: Language): CommandKind
   const kind = (language: Language | undefined, compile: boolean): CommandKind => ({ language, compile, light });
 
   if (base === 'go' || base === 'xx-go' || base === 'garble') return kind('go', GO_COMPILE.has(sub));
+  // Wrappers that run go build for you: xcaddy (Caddy with plugins), goreleaser, mage targets.
+  if (base === 'xcaddy') return kind('go', sub === 'build');
+  if (base === 'goreleaser') return kind('go', sub === 'build' || sub === 'release');
+  if (base === 'mage') return kind('go', true);
   if (base === 'cargo' || base === 'xx-cargo') return kind('rust', CARGO_COMPILE.has(sub));
   if (base === 'rustc') return kind('rust', true);
   if (base === 'rustup') return kind('rust', false);

@@ -20,6 +20,7 @@ import { explainLeg } from './reasons.js';
 import { applyRewrites, type RewriteOutput } from './rewrite.js';
 import { planRewrites, type RewriteCandidate } from './rewrite-plan.js';
 import { stageChain } from './stages.js';
+import { findMissingArgs, type MissingArgs } from './target-args.js';
 import { resolveLanguages, resolveLegLanguage, resolveStrategy } from './strategy.js';
 
 /** Everything decide() needs. */
@@ -57,16 +58,20 @@ export function decide(input: DecideInput): Plan {
 
   const asWritten = analyse(model);
   const candidates = planRewrites(asWritten, facts, input.buildArgs);
-  const accepted = input.crossCompile !== 'off' ? candidates.filter((c) => c.ok) : [];
-  const output = accepted.length ? applyRewrites(model, accepted, fileName) : undefined;
+  const missingArgs = findMissingArgs(asWritten);
+  const rewriting = input.crossCompile !== 'off';
+  const accepted = rewriting ? candidates.filter((c) => c.ok) : [];
+  const argFixes = rewriting ? missingArgs : [];
+  const output = accepted.length || argFixes.length ? applyRewrites(model, accepted, fileName, argFixes) : undefined;
   const legs = output ? analyse(parseDockerfile(output.text)) : asWritten;
   const toOriginal: LineMapper = output ? (line) => output.lineMap[line - 1] || line : (line) => line;
 
   const platforms: PlatformPlan[] = legs.map((leg, i) => {
     const relevant = candidates.filter((c) => c.platforms.includes(leg.platform));
-    const rewrite = output ? rewriteFor(output, relevant.filter((c) => c.ok)) : null;
+    const fixes = argFixes.filter((f) => asWritten[i]!.graph.reachable.some((s) => s.index === f.stage.index));
+    const rewrite = output ? rewriteFor(output, relevant.filter((c) => c.ok), fixes) : null;
     const original = asWritten[i]!;
-    const notes = rewriteNotes(relevant, input.crossCompile, fileName, !!output && leg.machine.native);
+    const notes = [...rewriteNotes(relevant, input.crossCompile, fileName, !!rewrite && leg.machine.native), ...fixes.map((f) => `declared ARG ${f.names.join(' ')} in stage ${f.stage.label} (${fileName}:${f.stage.line}), which uses it at line ${f.line} without declaring it`)];
     return {
       platform: leg.platform,
       strategy: resolveStrategy(leg),
@@ -92,6 +97,7 @@ export function decide(input: DecideInput): Plan {
 
   const warnings = [
     ...findPitfalls(legs, input.dockerfilePath, toOriginal),
+    ...missingArgWarnings(missingArgs, input.dockerfilePath, input.crossCompile),
     ...compileWarnings(legs, candidates, facts, input, toOriginal)
   ].sort((a, b) => a.line - b.line);
 
@@ -105,16 +111,23 @@ export function decide(input: DecideInput): Plan {
   };
 }
 
-/** The first applied rewrite that turned this leg's emulated compile into a cross compile. */
-function rewriteFor(output: RewriteOutput, applied: RewriteCandidate[]): Rewrite | null {
+/** The first applied rewrite that turned this leg's emulated compile into a cross compile, else its first ARG fix. */
+function rewriteFor(output: RewriteOutput, applied: RewriteCandidate[], fixes: MissingArgs[]): Rewrite | null {
   const lines = applied.map((c) => c.root.line);
-  return output.rewrites.filter((r) => lines.includes(r.line)).sort((a, b) => a.line - b.line)[0] ?? null;
+  const pinned = output.rewrites.filter((r) => r.kind !== 'arg' && lines.includes(r.line)).sort((a, b) => a.line - b.line)[0];
+  return pinned ?? output.rewrites.find((r) => r.kind === 'arg' && fixes.some((f) => f.line === r.line)) ?? null;
 }
+
+const WHAT_PINNING_DOES: Record<RewriteCandidate['kind'], string> = {
+  go: 'and set GOOS/GOARCH on its go build',
+  jvm: 'to build the jar there',
+  node: 'to install and build the JavaScript there'
+};
 
 function rewriteNotes(relevant: RewriteCandidate[], mode: CrossCompileMode, fileName: string, rewrittenButNative: boolean): string[] {
   const notes = relevant.map((c) => {
     const stage = `stage ${c.root.label} (${fileName}:${c.root.line})`;
-    const what = c.kind === 'go' ? 'and set GOOS/GOARCH on its go build' : 'to build the jar there';
+    const what = WHAT_PINNING_DOES[c.kind];
     if (mode === 'off') return c.ok ? `cross-compile is off; with auto, multiarch would pin ${stage} to $BUILDPLATFORM ${what} (${c.reason})` : '';
     return c.ok ? `cross-compile: pinned ${stage} to $BUILDPLATFORM ${what}; ${c.reason}` : `did not rewrite ${stage} for cross-compiling: ${c.reason}`;
   });
@@ -164,4 +177,18 @@ function compileWarnings(
     });
   }
   return warnings;
+}
+
+/** A warning on the line that uses a platform ARG the stage never declares, with the fix. */
+function missingArgWarnings(missing: MissingArgs[], file: string, mode: CrossCompileMode): Warning[] {
+  return missing.map((m) => {
+    const vars = m.names.map((n) => `$${n}`).join(', ');
+    const goarch = m.names.includes('TARGETARCH') && /GOARCH/.test(m.source) ? ' (Go then builds for the machine the stage runs on)' : '';
+    return {
+      file,
+      line: m.line,
+      message: `${m.source.slice(0, 80)} uses ${vars}, but stage ${m.stage.label} (line ${m.stage.line}) never declares ${m.names.length > 1 ? 'them' : 'it'}, so ${m.names.length > 1 ? 'they expand' : 'it expands'} to empty${goarch}`,
+      hint: `add \`ARG ${m.names.join(' ')}\` right after line ${m.stage.fromEndLine} (the stage's FROM)${mode === 'off' ? '' : '; multiarch adds it in the rewritten copy it builds'}`
+    };
+  });
 }

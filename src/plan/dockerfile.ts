@@ -26,8 +26,19 @@ export interface RunStep {
   opaque: boolean;
   /** `from=` values of `--mount` flags. */
   mountFrom: string[];
+  /** The same mounts with the path they take from the other stage (`source=`, `/` when absent). */
+  mounts: StageReference[];
   /** Whole instruction text, for scans such as CGO_ENABLED. */
   source: string;
+}
+
+/** A `COPY|ADD --from=` or `RUN --mount=…,from=`: what one stage takes from another. */
+export interface StageReference {
+  /** `--from` / `from=` value as written. */
+  from: string;
+  /** Source paths in the other stage, as written (relative ones start at its `/`). */
+  sources: string[];
+  line: number;
 }
 
 /** An instruction kept for scans (ENV, ARG) with its text. */
@@ -57,6 +68,8 @@ export interface Stage {
   runs: RunStep[];
   /** `COPY --from` / `ADD --from` values as written. */
   copyFrom: string[];
+  /** The same instructions with their source paths. */
+  copies: StageReference[];
   /** ENV and ARG instructions of the stage. */
   vars: PlainInstruction[];
 }
@@ -93,8 +106,12 @@ export function parseDockerfile(text: string): DockerfileModel {
     } else if (keyword === 'RUN') {
       stage.runs.push(readRun(instruction as Run, text, at, line, source));
     } else if (keyword === 'COPY' || keyword === 'ADD') {
-      const from = (instruction as Copy).getFlags().find((f) => f.getName() === 'from')?.getValue();
-      if (from) stage.copyFrom.push(from);
+      const copy = instruction as Copy;
+      const from = copy.getFlags().find((f) => f.getName() === 'from')?.getValue();
+      if (from) {
+        stage.copyFrom.push(from);
+        stage.copies.push({ from, sources: copySources(copy), line });
+      }
     } else if (keyword === 'ENV' || keyword === 'ARG') {
       stage.vars.push({ keyword, line, source });
     }
@@ -129,19 +146,28 @@ function readFrom(from: From, index: number, at: (l: number, c: number) => numbe
     keywordEnd: at(kw.end.line, kw.end.character),
     runs: [],
     copyFrom: [],
+    copies: [],
     vars: []
   };
 }
 
+/** Source paths of a COPY/ADD: every argument but the destination, JSON form included. */
+function copySources(copy: Copy): string[] {
+  const json = copy.getJSONStrings();
+  const args = json.length ? json.map((a) => a.getJSONValue()) : copy.getArguments().map((a) => a.getValue());
+  return args.slice(0, -1);
+}
+
 function readRun(run: Run, text: string, at: (l: number, c: number) => number, line: number, source: string): RunStep {
-  const mountFrom = run
-    .getFlags()
-    .filter((f) => f.getName() === 'mount')
-    .map((f) => f.getOption('from')?.getValue())
-    .filter((v): v is string => !!v);
+  const mounts: StageReference[] = [];
+  for (const flag of run.getFlags().filter((f) => f.getName() === 'mount')) {
+    const from = flag.getOption('from')?.getValue();
+    if (from) mounts.push({ from, sources: [flag.getOption('source')?.getValue() || flag.getOption('src')?.getValue() || '/'], line });
+  }
+  const mountFrom = mounts.map((m) => m.from);
   const args = run.getArguments();
   const end = at(run.getRange().end.line, run.getRange().end.character);
-  const step: RunStep = { line, exec: false, segments: [], opaque: false, mountFrom, source };
+  const step: RunStep = { line, exec: false, segments: [], opaque: false, mountFrom, mounts, source };
   if (!args.length) return step;
 
   const first = args[0]!.getRange().start;

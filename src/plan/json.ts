@@ -21,7 +21,7 @@
  *
  * A warning's fix hint is appended to its message, since the JSON has no separate field for it.
  */
-import type { Plan, Strategy } from '../types/plan.js';
+import type { Plan, RewriteKind, Strategy } from '../types/plan.js';
 
 /** The JSON document, typed. */
 export interface PlanJson {
@@ -30,9 +30,9 @@ export interface PlanJson {
     strategy: Strategy;
     language: string;
     emulatedSteps: { stage: string; line: number }[];
-    rewrite: { kind: 'go' | 'jvm'; line: number } | null;
+    rewrite: { kind: RewriteKind; line: number } | null;
     /** The rewritten leg failed and was rebuilt as written: the rewrite and its error (strategy then describes the rebuild). */
-    fallback: { error: string; rewrite: { kind: 'go' | 'jvm'; line: number } } | null;
+    fallback: { error: string; rewrite: { kind: RewriteKind; line: number } } | null;
     reasons: string[];
   }[];
   languages: string[];

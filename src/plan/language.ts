@@ -15,8 +15,10 @@ export interface GoFacts {
 
 /** Whether `npm ci` produces architecture-specific files. */
 export interface NodeFacts {
-  /** undefined: can't tell (no lockfile). */
+  /** undefined: can't tell (no lockfile, or one that does not record install scripts). */
   nativeAddons: boolean | undefined;
+  /** The native code is the project's own (binding.gyp, an install script in its package.json). */
+  project?: boolean;
   evidence: string;
 }
 
@@ -145,22 +147,64 @@ function goFacts(files: ContextFiles): GoFacts {
 
 function nodeFacts(files: ContextFiles): NodeFacts {
   const gyp = files.paths.find((p) => base(p) === 'binding.gyp');
-  if (gyp) return { nativeAddons: true, evidence: `${gyp} builds a native addon` };
+  if (gyp) return { nativeAddons: true, project: true, evidence: `${gyp} builds a native addon` };
   for (const path of files.paths.filter((p) => shallow(p) && base(p) === 'package.json')) {
     const scripts = parseJson(files.read(path))?.['scripts'] as Record<string, string> | undefined;
-    if (scripts?.['install'] || scripts?.['preinstall']) return { nativeAddons: true, evidence: `${path} has an install script` };
-    if (/gyp|prebuild|cmake-js|napi/.test(scripts?.['postinstall'] ?? '')) return { nativeAddons: true, evidence: `${path} builds native code in postinstall` };
+    if (scripts?.['install'] || scripts?.['preinstall']) return { nativeAddons: true, project: true, evidence: `${path} has an install script` };
+    if (/gyp|prebuild|cmake-js|napi/.test(scripts?.['postinstall'] ?? '')) return { nativeAddons: true, project: true, evidence: `${path} builds native code in postinstall` };
   }
-  const lockPath = files.paths.find((p) => shallow(p) && /^(package-lock|npm-shrinkwrap)\.json$/.test(base(p)));
-  const lock = lockPath ? parseJson(files.read(lockPath)) : undefined;
-  if (!lock) return { nativeAddons: undefined, evidence: 'there is no package-lock.json to check the dependencies' };
-  const packages = (lock['packages'] ?? {}) as Record<string, { hasInstallScript?: boolean; cpu?: unknown }>;
+  const lock = (name: RegExp) => files.paths.find((p) => shallow(p) && name.test(base(p)));
+  const npmLock = lock(/^(package-lock|npm-shrinkwrap)\.json$/);
+  if (npmLock) return npmLockFacts(npmLock, parseJson(files.read(npmLock)));
+  const pnpmLock = lock(/^pnpm-lock\.yaml$/);
+  if (pnpmLock) return pnpmLockFacts(pnpmLock, files.read(pnpmLock) ?? '');
+  const yarnLock = lock(/^yarn\.lock$/);
+  if (yarnLock) return yarnLockFacts(yarnLock, files.read(yarnLock) ?? '');
+  return { nativeAddons: undefined, evidence: 'there is no lockfile (package-lock.json, pnpm-lock.yaml, yarn.lock) to check the dependencies' };
+}
+
+/**
+ * Packages published once per platform (esbuild, swc, rollup, sharp and the like), by name: the
+ * lockfiles that do not record cpu/os still name them.
+ */
+const ARCH_PACKAGE = /^(@esbuild\/|esbuild-linux-|@swc\/core-linux-|@rollup\/rollup-linux-|@img\/sharp-|sharp$|lightningcss-linux-|@parcel\/watcher-linux-|@next\/swc-linux-|turbo-linux-|@tailwindcss\/oxide-linux-|@biomejs\/cli-linux-|@oxc-[a-z-]+\/binding-linux-|@rspack\/binding-linux-)/;
+
+function npmLockFacts(path: string, lock: Record<string, unknown> | undefined): NodeFacts {
+  if (!lock) return { nativeAddons: undefined, evidence: `${path} could not be read as JSON` };
+  const packages = lock['packages'] as Record<string, { hasInstallScript?: boolean; cpu?: unknown; os?: unknown }> | undefined;
+  if (!packages) return { nativeAddons: undefined, evidence: `${path} is lockfileVersion 1, which records no install scripts or cpu/os fields (npm 7 or later writes version 2 or 3)` };
   for (const [key, pkg] of Object.entries(packages)) {
     const name = key.replace(/^.*node_modules\//, '') || 'the root package';
-    if (pkg.hasInstallScript) return { nativeAddons: true, evidence: `${name} has an install script (package-lock.json)` };
-    if (pkg.cpu) return { nativeAddons: true, evidence: `${name} ships per-architecture binaries (package-lock.json)` };
+    if (pkg.hasInstallScript) return { nativeAddons: true, evidence: `${name} has an install script (${path})` };
+    if (pkg.cpu || pkg.os) return { nativeAddons: true, evidence: `${name} ships per-${pkg.cpu ? 'architecture' : 'OS'} binaries (${pkg.cpu ? 'cpu' : 'os'} field in ${path})` };
+    if (ARCH_PACKAGE.test(name)) return { nativeAddons: true, evidence: `${name} is published per platform (${path})` };
   }
-  return { nativeAddons: false, evidence: 'no dependency in package-lock.json has an install script or per-architecture binaries' };
+  return { nativeAddons: false, evidence: `no dependency in ${path} has an install script or per-architecture binaries` };
+}
+
+/** pnpm records cpu/os per package, and `requiresBuild` up to lockfile version 6. */
+function pnpmLockFacts(path: string, text: string): NodeFacts {
+  const native = /^\s+(requiresBuild: true|cpu: |os: )/m.exec(text);
+  if (native) {
+    const name = /^ {2}['"]?\/?([^:'"\s]+)['"]?:\s*$/gm;
+    let owner = 'a package';
+    for (let m = name.exec(text); m && m.index < native.index; m = name.exec(text)) owner = m[1]!;
+    return { nativeAddons: true, evidence: `${owner} ${native[1]!.startsWith('requiresBuild') ? 'runs a build script' : 'ships per-platform binaries'} (${path})` };
+  }
+  const named = [...text.matchAll(/^ {2}['"]?\/?((?:@[^/\s]+\/)?[^@/:\s'"]+)/gm)].find((m) => ARCH_PACKAGE.test(m[1]!));
+  if (named) return { nativeAddons: true, evidence: `${named[1]} is published per platform (${path})` };
+  const version = Number(/^lockfileVersion:\s*['"]?([\d.]+)/m.exec(text)?.[1] ?? 0);
+  if (version >= 9) return { nativeAddons: undefined, evidence: `${path} (lockfile version ${version}) records no install scripts` };
+  return { nativeAddons: false, evidence: `no package in ${path} runs a build script or ships per-platform binaries` };
+}
+
+/** yarn.lock records neither install scripts nor (v1) cpu/os: it can only show native code, never rule it out. */
+function yarnLockFacts(path: string, text: string): NodeFacts {
+  const condition = /^\s+conditions: (.*)$/m.exec(text);
+  if (condition) return { nativeAddons: true, evidence: `a package in ${path} is only for ${condition[1]}` };
+  const named = [...text.matchAll(/^"?((?:@[^/\s"]+\/)?[^@\s"]+)@/gm)].find((m) => ARCH_PACKAGE.test(m[1]!));
+  if (named) return { nativeAddons: true, evidence: `${named[1]} is published per platform (${path})` };
+  return { nativeAddons: undefined, evidence: `${path} records no install scripts, so native addons can't be ruled out` };
 }
 
 function pythonFacts(files: ContextFiles, cSources: boolean): PythonFacts {

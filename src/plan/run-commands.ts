@@ -14,6 +14,10 @@ export interface RunCommand {
   kind: CommandKind;
   /** Offset of the command name in the Dockerfile; -1 in exec form (nothing can be inserted). */
   offset: number;
+  /** Offset just past the command's last word; -1 in exec form. */
+  end: number;
+  /** The operator that follows the command: `&&`, `||`, `;`, `|`, `&`, or '' at the end of a line or script. */
+  next: string;
 }
 
 /** What a RUN does, in one place. */
@@ -36,7 +40,9 @@ export function readRun(run: RunStep, hint?: Language): RunSummary {
       const view = viewCommand(words);
       if (!view.name) continue;
       const offset = segment.offset < 0 || !view.nameWord ? -1 : segment.offset + view.nameWord.start;
-      commands.push({ view, kind: classifyCommand(view, hint), offset });
+      const last = words[words.length - 1]!;
+      const next = /^[ \t]*(?:\\\r?\n[ \t]*)*(&&|\|\||;|\||&)?/.exec(segment.text.slice(last.end))![1] ?? '';
+      commands.push({ view, kind: classifyCommand(view, hint), offset, end: segment.offset < 0 ? -1 : segment.offset + last.end, next });
     }
   }
   const main = commands.find((c) => c.kind.compile) ?? commands.find((c) => c.kind.language) ?? commands[0];

@@ -27,6 +27,18 @@ export interface StageIssue {
   message: string;
 }
 
+/** Files one reachable stage takes from another: a `COPY --from` or a `RUN --mount=…,from=`. */
+export interface StageLink {
+  /** The stage that takes the files. */
+  consumer: Stage;
+  /** The stage they come from. */
+  from: Stage;
+  /** Paths in `from`, as written. */
+  sources: string[];
+  line: number;
+  via: 'copy' | 'mount';
+}
+
 /** Reachable stages and their platforms for one leg. */
 export interface StageGraph {
   target: Stage;
@@ -35,6 +47,8 @@ export interface StageGraph {
   platforms: Map<number, StagePlatform>;
   /** Base image of each reachable stage after following `FROM <stage>` and expanding ARGs. */
   rootImages: Map<number, string>;
+  /** Every COPY --from / RUN --mount from= between reachable stages. */
+  links: StageLink[];
   issues: StageIssue[];
 }
 
@@ -81,7 +95,15 @@ export function resolveStages(model: DockerfileModel, leg: LegContext): StageGra
     rootImages.set(stage.index, expandWord(stage.image, scope).value);
     platforms.set(stage.index, resolveFlag(stage, scope, leg.targetPlatform, issues));
   }
-  return { target, reachable, platforms, rootImages, issues };
+  const links: StageLink[] = [];
+  for (const consumer of reachable) {
+    const refs = [...consumer.copies.map((r) => ({ ...r, via: 'copy' as const })), ...consumer.runs.flatMap((r) => r.mounts.map((m) => ({ ...m, via: 'mount' as const })))];
+    for (const ref of refs) {
+      const from = findStage(model, expandWord(ref.from, scope).value, consumer.index);
+      if (from) links.push({ consumer, from, sources: ref.sources, line: ref.line, via: ref.via });
+    }
+  }
+  return { target, reachable, platforms, rootImages, links, issues };
 }
 
 function resolveFlag(stage: Stage, scope: Scope, targetPlatform: string, issues: StageIssue[]): StagePlatform {

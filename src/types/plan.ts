@@ -19,9 +19,15 @@ export interface EmulatedStep {
   platform?: string;
 }
 
-/** A Dockerfile rewrite that turns an emulated compile into a cross compile. */
+/**
+ * What a rewrite did: pinned a Go, JVM or Node chain of stages to $BUILDPLATFORM, or (`arg`)
+ * declared the `ARG TARGETARCH` (and friends) a stage uses but never declares.
+ */
+export type RewriteKind = 'go' | 'jvm' | 'node' | 'arg';
+
+/** A Dockerfile rewrite that turns an emulated compile into a cross compile, or fixes a missing ARG. */
 export interface Rewrite {
-  kind: 'go' | 'jvm';
+  kind: RewriteKind;
   /** 1-based line of the FROM that was pinned to $BUILDPLATFORM. */
   line: number;
   /** Path of the rewritten Dockerfile (a temp file; the user's file is never touched). */
