@@ -14,7 +14,7 @@ export const PLATFORM_ARGS = ['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGE
 /** Platform ARGs a stage uses without declaring them. */
 export interface MissingArgs {
   stage: Stage;
-  /** Names in the order of first use. */
+  /** Names, in the order of PLATFORM_ARGS. */
   names: string[];
   /** Line of the first instruction that uses one. */
   line: number;
