@@ -11,6 +11,7 @@ import { resolveCacheScope } from './cache-scope.js';
 import { readContextFiles, type ContextFiles } from './context.js';
 import { parseDockerfile, type DockerfileModel } from './dockerfile.js';
 import { analyzeLeg, type LegAnalysis, type StepExecution } from './execution.js';
+import { toolchainFixDiffs, type FixDiff } from './fix-diffs.js';
 import { compileHint } from './hints.js';
 import { detectContext, type ContextFacts } from './language.js';
 import { languageProfile } from './languages.js';
@@ -98,7 +99,7 @@ export function decide(input: DecideInput): Plan {
   const warnings = [
     ...findPitfalls(legs, input.dockerfilePath, toOriginal),
     ...missingArgWarnings(missingArgs, input.dockerfilePath, input.crossCompile),
-    ...compileWarnings(legs, candidates, facts, input, toOriginal)
+    ...compileWarnings(legs, candidates, facts, input, toOriginal, toolchainFixDiffs(model, asWritten, facts, fileName, input.platforms))
   ].sort((a, b) => a.line - b.line);
 
   return {
@@ -141,7 +142,8 @@ function compileWarnings(
   candidates: RewriteCandidate[],
   facts: ContextFacts,
   input: DecideInput,
-  toOriginal: LineMapper
+  toOriginal: LineMapper,
+  fixes: Map<number, FixDiff>
 ): Warning[] {
   const byLine = new Map<number, { step: StepExecution; leg: LegAnalysis; platforms: string[] }>();
   for (const leg of legs) {
@@ -163,8 +165,10 @@ function compileWarnings(
       rootLabel: root.label,
       facts,
       mode: input.crossCompile,
-      candidate: candidates.find((c) => c.stages.some((s) => s.index === step.stage.index))
+      candidate: candidates.find((c) => c.stages.some((s) => s.index === step.stage.index)),
+      fix: fixes.get(line)
     });
+    const fix = fixes.get(line);
     if (!hint) continue;
     const profile = languageProfile(step.what.language!);
     // npm ci and pip install fetch and unpack more than they compile.
@@ -173,7 +177,8 @@ function compileWarnings(
       file: input.dockerfilePath,
       line,
       message: `RUN ${step.what.summary} at ${fileName}:${line} (stage ${step.stage.label}) ${does} under QEMU for ${platforms.join(', ')}`,
-      hint
+      hint,
+      ...(fix && 'diff' in fix ? { diff: fix.diff } : {})
     });
   }
   return warnings;

@@ -4,6 +4,7 @@
  */
 import type { CrossCompileMode } from '../types/config.js';
 import type { StepExecution } from './execution.js';
+import type { FixDiff } from './fix-diffs.js';
 import type { ContextFacts } from './language.js';
 import type { RewriteCandidate } from './rewrite-plan.js';
 
@@ -18,6 +19,8 @@ export interface HintContext {
   mode: CrossCompileMode;
   /** The rewrite verdict for this step's stage, if there was one. */
   candidate?: RewriteCandidate;
+  /** For .NET and Zig: the exact edit, or why there is none. */
+  fix?: FixDiff;
 }
 
 /** A hint for an emulated compile step, or undefined when emulation is the right call (Python, native addons). */
@@ -44,10 +47,12 @@ export function compileHint(ctx: HintContext): string | undefined {
         : `${where}: the jar is bytecode and runs on every platform`;
       break;
     case 'dotnet':
-      hint = `${where}, add \`ARG TARGETARCH\` and publish with \`dotnet publish -a $TARGETARCH\``;
+      if (ctx.fix && 'note' in ctx.fix) hint = ctx.fix.note;
+      else hint = `${where}, add \`ARG TARGETARCH\` and publish with \`dotnet publish -a $TARGETARCH\` in place of a fixed runtime${ctx.fix ? ' (the diff is the whole edit; multiarch does not apply it: the .NET SDK does not run on its test stack, so it could not prove the rewrite)' : ''}`;
       break;
     case 'zig':
-      hint = `${where} and pass \`-Dtarget=<arch>-linux-musl\` to zig build (aarch64 for arm64, x86_64 for amd64, arm for arm/v7): Zig cross-compiles out of the box`;
+      if (ctx.fix && 'note' in ctx.fix) hint = `${where} and pass \`-Dtarget=<arch>-linux-<abi>\` to zig build, but ${ctx.fix.note}`;
+      else hint = `${where} and pass \`-Dtarget=<arch>-linux-<abi>\` to zig build (x86_64 for amd64, aarch64 for arm64, arm for arm/v7): Zig cross-compiles out of the box${ctx.fix ? ' (the diff is the whole edit; multiarch does not apply it: Zig does not run on its test stack, so it could not prove the rewrite)' : ''}`;
       break;
     case 'node':
       // Only safe when npm installs identical files on every architecture.

@@ -37,7 +37,8 @@ export interface PlanJson {
   }[];
   languages: string[];
   qemu: string[];
-  warnings: { file: string; line: number; message: string }[];
+  /** `diff`: the fix as a unified diff of the Dockerfile, when it is an exact edit (.NET, Zig). */
+  warnings: { file: string; line: number; message: string; diff?: string }[];
 }
 
 /** The plan in the documented JSON shape; `JSON.stringify` it for the wire. */
@@ -54,7 +55,7 @@ export function toPlanJson(plan: Plan): PlanJson {
     })),
     languages: [...plan.languages],
     qemu: [...plan.qemu],
-    warnings: plan.warnings.map((w) => ({ file: w.file, line: w.line, message: w.hint ? `${w.message}. Fix: ${w.hint}` : w.message }))
+    warnings: plan.warnings.map((w) => ({ file: w.file, line: w.line, message: w.hint ? `${w.message}. Fix: ${w.hint}` : w.message, ...(w.diff ? { diff: w.diff } : {}) }))
   };
 }
 

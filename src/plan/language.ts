@@ -34,6 +34,19 @@ export interface JvmFacts {
   machineCode?: string;
 }
 
+/** .NET: whether the project publishes with Native AOT (machine code from the target's native toolchain). */
+export interface DotnetFacts {
+  /** `file: why`, when a project file turns on PublishAot. */
+  aot?: string;
+}
+
+/** Zig: whether build.zig takes `-Dtarget` (it does when it calls `b.standardTargetOptions`). */
+export interface ZigFacts {
+  /** undefined: no build.zig in the context. */
+  targetOption: boolean | undefined;
+  evidence: string;
+}
+
 /** What the context says. */
 export interface ContextFacts {
   /** Languages by their project files, most specific first. */
@@ -42,6 +55,8 @@ export interface ContextFacts {
   node: NodeFacts;
   python: PythonFacts;
   jvm: JvmFacts;
+  dotnet: DotnetFacts;
+  zig: ZigFacts;
 }
 
 /** Modules that only work with cgo; the context can't show their sources (they live in the module cache). */
@@ -105,7 +120,9 @@ export function detectContext(files?: ContextFiles): ContextFacts {
       go: { cgo: 'unknown', evidence: 'there is no build context to scan' },
       node: { nativeAddons: undefined, evidence: 'there is no build context to scan' },
       python: { compiledExtensions: false, evidence: 'there is no build context to scan' },
-      jvm: {}
+      jvm: {},
+      dotnet: {},
+      zig: { targetOption: undefined, evidence: 'there is no build context to scan' }
     };
   }
   const markers = files.paths.filter(shallow).map(base);
@@ -126,7 +143,22 @@ export function detectContext(files?: ContextFiles): ContextFacts {
 
   const machineCode = findJvmMachineCode(files);
   const jvm = machineCode ? { machineCode } : {};
-  return { languages: [...found], go: goFacts(files), node: nodeFacts(files), python: pythonFacts(files, cSources), jvm };
+  return { languages: [...found], go: goFacts(files), node: nodeFacts(files), python: pythonFacts(files, cSources), jvm, dotnet: dotnetFacts(files), zig: zigFacts(files) };
+}
+
+function dotnetFacts(files: ContextFiles): DotnetFacts {
+  for (const path of files.paths.filter((p) => /\.(csproj|fsproj|vbproj)$|(^|\/)Directory\.Build\.props$/.test(p))) {
+    if (/<PublishAot>\s*true\s*<\/PublishAot>/i.test(files.read(path) ?? '')) return { aot: `${path} sets PublishAot` };
+  }
+  return {};
+}
+
+function zigFacts(files: ContextFiles): ZigFacts {
+  const build = files.paths.find((p) => shallow(p) && base(p) === 'build.zig');
+  if (!build) return { targetOption: undefined, evidence: 'there is no build.zig in the context' };
+  return /\bstandardTargetOptions\s*\(/.test(files.read(build) ?? '')
+    ? { targetOption: true, evidence: `${build} calls b.standardTargetOptions, so zig build takes -Dtarget` }
+    : { targetOption: false, evidence: `${build} does not call b.standardTargetOptions, so zig build ignores -Dtarget` };
 }
 
 function goFacts(files: ContextFiles): GoFacts {

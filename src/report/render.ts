@@ -61,7 +61,10 @@ export function renderMarkdown(r: RunReport): string {
   }
   const warnings = r.plan?.warnings ?? [];
   if (warnings.length) {
-    out.push(details(`Fix hints (${warnings.length})`, warnings.map((w) => `- \`${esc(w.file)}:${w.line}\` ${esc(w.message)}${w.hint ? ` — ${esc(w.hint)}` : ''}`).join('\n')));
+    // A fix that is an exact edit carries its diff, indented under its item.
+    const item = (w: (typeof warnings)[number]) =>
+      `- \`${esc(w.file)}:${w.line}\` ${esc(w.message)}${w.hint ? ` — ${esc(w.hint)}` : ''}` + (w.diff ? `\n\n  \`\`\`diff\n${escapeFence(w.diff).trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`` : '');
+    out.push(details(`Fix hints (${warnings.length})`, warnings.map(item).join('\n')));
   }
   for (const v of r.verification?.platforms ?? []) {
     const failed = v.checks.filter((c) => !c.ok && !c.skipped);

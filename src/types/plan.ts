@@ -41,6 +41,8 @@ export interface Warning {
   message: string;
   /** A concrete fix, shown as an annotation on the line. */
   hint?: string;
+  /** The fix as a unified diff of the Dockerfile, when it is an exact edit (.NET, Zig). */
+  diff?: string;
 }
 
 export interface PlatformPlan {
