@@ -95,8 +95,9 @@ describe.each(Object.entries(fixtures) as Array<[keyof typeof fixtures, RunRepor
 
   test('the table has one row per platform, each of six cells, none broken by a raw |', () => {
     const doc = new JSDOM(r.html).window.document;
+    // The platform table first; the savings table (when a leg compiled under QEMU as written) after it.
     const tables = doc.querySelectorAll('table');
-    expect(tables).toHaveLength(1);
+    expect(tables).toHaveLength(report.plan!.platforms.some((p) => p.savings) ? 2 : 1);
     const head = [...tables[0]!.querySelectorAll('thead th')].map((th) => th.textContent);
     expect(head).toEqual(['Platform', 'Strategy', 'Digest', 'Compressed size', 'Build time', 'Checks']);
     const rows = [...tables[0]!.querySelectorAll('tbody tr')];
@@ -109,9 +110,23 @@ describe.each(Object.entries(fixtures) as Array<[keyof typeof fixtures, RunRepor
       expect(cells[5]).toMatch(/^(✅ \d+\/\d+|❌ \d+\/\d+ \([^)|]+\)|–)$/);
     }
     // markdown-it and GitHub both drop cells past the header's count, so count them in the source.
-    const sourceRows = r.source.split('\n').filter((l) => l.startsWith('|'));
+    const sourceRows = tableRows(r.source, 0);
     expect(sourceRows).toHaveLength(2 + platforms.length);
     for (const row of sourceRows) expect(row.match(/(?<!\\)\|/g)).toHaveLength(7);
+  });
+
+  test('the savings table: a row per platform that compiled under QEMU as written, six cells each, none broken by a raw |', () => {
+    const withSavings = report.plan!.platforms.filter((p) => p.savings);
+    if (!withSavings.length) {
+      expect(r.source).not.toContain('What cross-compiling saves');
+      return;
+    }
+    const table = new JSDOM(r.html).window.document.querySelectorAll('table')[1]!;
+    expect([...table.querySelectorAll('thead th')].map((th) => th.textContent)).toEqual(['Platform', 'Built', 'Emulated', 'Cross', 'Saved', 'Estimate from']);
+    const rows = [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!));
+    expect(rows.map((c) => c[0])).toEqual(withSavings.map((p) => p.platform));
+    for (const cells of rows) expect(cells).toHaveLength(6);
+    for (const row of tableRows(r.source, 1)) expect(row.match(/(?<!\\)\|/g)).toHaveLength(7);
   });
 
   test('every <details> is closed, holds a <summary> first, and none nests in another', () => {
@@ -171,3 +186,14 @@ describe.each(Object.entries(fixtures) as Array<[keyof typeof fixtures, RunRepor
 test('a broken gantt is caught: the check is not vacuous', async () => {
   await expect(mermaid.parse('gantt\n  dateFormat x\n  linux/arm64 (cross) : crit; 0, 1200\n  stray line\n')).rejects.toThrow();
 });
+
+/** The source lines of the n-th markdown table (0-based). */
+function tableRows(source: string, n: number): string[] {
+  const tables: string[][] = [];
+  let current: string[] | undefined;
+  for (const line of source.split('\n')) {
+    if (line.startsWith('|')) (current ??= tables[tables.push([]) - 1]!).push(line);
+    else current = undefined;
+  }
+  return tables[n] ?? [];
+}

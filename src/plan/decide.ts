@@ -17,6 +17,7 @@ import { detectContext, type ContextFacts } from './language.js';
 import { languageProfile } from './languages.js';
 import { resolveMachine, type BuilderNode } from './native.js';
 import { findPitfalls, type LineMapper } from './pitfalls.js';
+import { planSavings } from './savings.js';
 import { explainLeg } from './reasons.js';
 import { applyRewrites, type RewriteOutput } from './rewrite.js';
 import { planRewrites, type RewriteCandidate } from './rewrite-plan.js';
@@ -72,11 +73,14 @@ export function decide(input: DecideInput): Plan {
     const fixes = argFixes.filter((f) => asWritten[i]!.graph.reachable.some((s) => s.index === f.stage.index));
     const rewrite = output ? rewriteFor(output, relevant.filter((c) => c.ok), fixes) : null;
     const original = asWritten[i]!;
+    const strategy = resolveStrategy(leg);
+    const language = resolveLegLanguage(leg, facts.languages);
+    const savings = planSavings(original, strategy, language);
     const notes = [...rewriteNotes(relevant, input.crossCompile, fileName, !!rewrite && leg.machine.native), ...fixes.map((f) => `declared ARG ${f.names.join(' ')} in stage ${f.stage.label} (${fileName}:${f.stage.line}), which uses it at line ${f.line} without declaring it`)];
     return {
       platform: leg.platform,
-      strategy: resolveStrategy(leg),
-      language: resolveLegLanguage(leg, facts.languages),
+      strategy,
+      language,
       emulatedSteps: leg.steps
         .filter((s) => s.emulated)
         .map((s) => ({ stage: s.stage.label, line: toOriginal(s.run.line), command: s.what.summary, platform: s.platform })),
@@ -92,7 +96,8 @@ export function decide(input: DecideInput): Plan {
               emulatedSteps: original.steps.filter((s) => s.emulated).map((s) => ({ stage: s.stage.label, line: s.run.line, command: s.what.summary, platform: s.platform }))
             }
           }
-        : {})
+        : {}),
+      ...(savings ? { savings } : {})
     };
   });
 

@@ -50,6 +50,8 @@ export function renderMarkdown(r: RunReport): string {
   const attested = r.legs.filter((l) => l.attestations.length);
   // Attestation manifests ride beside their platform in the index; never counted as platforms.
   if (attested.length) out.push(`**Attestations:** ${attested.map((l) => `${inlineCode(l.platform.platform)} → ${l.attestations.map((a) => inlineCode(shortDigest(a.digest))).join(', ')}`).join('; ')}`, '');
+  const savings = renderSavings(r);
+  if (savings) out.push(savings, '');
   const pull = renderPullCommands(r);
   if (pull) out.push(details('How to get each platform', pull));
   const timeline = renderTimeline(r.legs);
@@ -76,6 +78,27 @@ export function renderMarkdown(r: RunReport): string {
     out.push(details(`Build log for ${platform} (last 60 lines)`, '```\n' + escapeFence(log.split('\n').slice(-60).join('\n')) + '\n```'));
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * What cross-compiling saves, per platform whose Dockerfile as written compiles under QEMU: the
+ * measured leg time beside the estimate for the other kind of build, and where the estimate
+ * comes from.
+ */
+export function renderSavings(r: RunReport): string | undefined {
+  const rows = (r.plan?.platforms ?? []).filter((p) => p.savings);
+  if (!rows.length) return undefined;
+  const time = (ms: number | undefined, measured: boolean) => (ms === undefined ? '–' : measured ? formatDuration(ms) : `~${formatDuration(ms)} (estimate)`);
+  const lines = ['**What cross-compiling saves** (emulated RUNs compile under QEMU; cross runs them on the build platform):', '', '| Platform | Built | Emulated | Cross | Saved | Estimate from |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const p of rows) {
+    const s = p.savings!;
+    const amount = s.emulatedMs !== undefined && s.crossMs !== undefined ? `~${formatDuration(Math.max(0, s.emulatedMs - s.crossMs))}` : s.ratio ? `~${Math.round((1 - 1 / s.ratio) * 100)}% of the emulated time` : undefined;
+    const saved = amount ? (s.built === 'cross' ? amount : `would save ${amount}`) : '–';
+    const built = s.built === 'cross' ? 'cross (rewritten)' : 'emulated';
+    const from = `${s.ratio ? `${s.ratio}× ` : ''}${esc(s.source)}`;
+    lines.push(`| ${inlineCode(p.platform)} | ${built} | ${time(s.emulatedMs, s.built === 'emulated')} | ${time(s.crossMs, s.built === 'cross')} | ${saved} | ${from} |`);
+  }
+  return lines.join('\n');
 }
 
 /** "**Engine:** Docker 28.5.2 (classic store, overlay2) · builder `x` (docker-container, BuildKit 0.31.2, `moby/buildkit:v0.31.2`) · buildx 0.29.1 · QEMU 7.2.13". */

@@ -12,6 +12,7 @@ import { isFilesOutput } from '../config/outputs.js';
 import type { Io } from '../types/io.js';
 import type { Config } from '../types/config.js';
 import type { BuiltLeg, Leg, PlatformPlan, RunReport } from '../types/plan.js';
+import { measureSavings } from '../plan/savings.js';
 import { planOnBuilder } from './plan.js';
 import { fallBackFromRewrites } from './rewrite-fallback.js';
 import { setUpBuilder, setUpQemu } from './setup.js';
@@ -66,6 +67,8 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
     if (!o.built.ok) report.logs[o.built.platform.platform] = o.log;
   }
   report.legs = outputs.map((o) => o.built);
+  // Leg times turn the plan's savings ratio into seconds (measured beside estimated).
+  plan.platforms = measureSavings(plan.platforms, report.legs);
   // Only a good build's mounts are worth keeping; saving never fails the run.
   if (mounts && outputs.every((o) => o.built.ok)) await io.group('Save cache mounts', () => saveCacheMounts(mounts, io));
   else mounts?.release?.();

@@ -45,6 +45,29 @@ export interface Warning {
   diff?: string;
 }
 
+/**
+ * What cross-compiling saves on a platform whose Dockerfile, as written, compiles under QEMU:
+ * the emulated build's time against a cross one. Times are filled in after the build.
+ */
+export interface Savings {
+  /** RUNs that compile (or install native code) under QEMU in the file as written. */
+  emulatedRuns: number;
+  /** How the leg was built: cross (rewritten) or emulated (as written). */
+  built: 'cross' | 'emulated';
+  /** Emulated ÷ cross time; absent when nothing was measured for the language. */
+  ratio?: number;
+  /** Where the ratio (and an estimated time) comes from. */
+  source: string;
+  /** This leg's measured build time. */
+  legMs?: number;
+  /** The emulated build: measured when the leg was emulated, estimated otherwise. */
+  emulatedMs?: number;
+  /** The cross build: measured when the leg was cross, estimated otherwise. */
+  crossMs?: number;
+  /** `this run`: the other figure is another leg of this run; `measured ratio`: it is this leg's time scaled by `ratio`. */
+  basis?: 'this run' | 'measured ratio';
+}
+
 export interface PlatformPlan {
   /** Normalised platform string, e.g. linux/arm/v7. */
   platform: string;
@@ -61,6 +84,8 @@ export interface PlatformPlan {
   asWritten?: { strategy: Strategy; emulatedSteps: EmulatedStep[] };
   /** The rewritten leg failed (to build or to verify) and was rebuilt from the Dockerfile as written. */
   fallback?: { error: string; rewrite: Rewrite };
+  /** What cross-compiling saves (or would save) here, when the file as written compiles under QEMU. */
+  savings?: Savings;
 }
 
 export interface Plan {
