@@ -8,7 +8,7 @@ test('every language has a row in the README table', () => {
   expect(table).toContain('| Python | emulation is fine |');
 });
 
-test('only Go and the JVM are rewritten automatically', () => {
-  expect(LANGUAGES.filter((l) => l.autoRewrite).map((l) => l.id)).toEqual(['go', 'jvm']);
+test('Go, the JVM and Node are rewritten automatically; .NET and Zig get a diff instead', () => {
+  expect(LANGUAGES.filter((l) => l.autoRewrite).map((l) => l.id)).toEqual(['go', 'jvm', 'node']);
   expect(languageProfile('dotnet').howToCross).toContain('dotnet publish -a $TARGETARCH');
 });

@@ -38,7 +38,7 @@ export const LANGUAGES: readonly LanguageProfile[] = [
     label: 'Zig',
     compiled: true,
     cross: 'yes',
-    howToCross: 'pin the stage to `$BUILDPLATFORM` and pass `-Dtarget=<arch>-linux` to `zig build`',
+    howToCross: 'pin the stage to `$BUILDPLATFORM` and pass `-Dtarget=<arch>-linux-<abi>` to `zig build` (build.zig must call `standardTargetOptions`); the hint carries the diff',
     underEmulation: 'slow: the compiler runs under QEMU',
     autoRewrite: false
   },
@@ -47,7 +47,7 @@ export const LANGUAGES: readonly LanguageProfile[] = [
     label: '.NET',
     compiled: true,
     cross: 'yes',
-    howToCross: 'pin the stage to `$BUILDPLATFORM`, add `ARG TARGETARCH` and run `dotnet publish -a $TARGETARCH`',
+    howToCross: 'pin the stage to `$BUILDPLATFORM`, add `ARG TARGETARCH` and run `dotnet publish -a $TARGETARCH` (not for Native AOT); the hint carries the diff',
     underEmulation: 'slow, and Microsoft does not support running the .NET SDK under QEMU',
     autoRewrite: false
   },
@@ -83,9 +83,9 @@ export const LANGUAGES: readonly LanguageProfile[] = [
     label: 'Node.js',
     compiled: false,
     cross: 'no-native-code',
-    howToCross: 'pin the install stage to `$BUILDPLATFORM` only when no dependency has a native addon or an arch-specific optional package',
+    howToCross: 'pin the install stage to `$BUILDPLATFORM` when only build output (dist/) leaves it, or when the lockfile shows no install scripts and no per-architecture packages',
     underEmulation: 'moderate: npm itself is slow under QEMU; native addons (node-gyp) are slower still',
-    autoRewrite: false
+    autoRewrite: true
   },
   {
     id: 'python',
