@@ -27,7 +27,7 @@ afterAll(async () => {
 function signer(endpoints: { rekor?: boolean; tsa?: boolean } = { rekor: true }, secrets: string[] = []): KeylessSigner {
   return new KeylessSigner({
     endpoints: { fulcioURL: sigstore.url, ...(endpoints.rekor ? { rekorURL: sigstore.url } : {}), ...(endpoints.tsa ? { tsaURL: sigstore.url } : {}) },
-    identityToken: () => fetchIdToken({ env: ids.env, onSecret: (v) => secrets.push(v) })
+    identityToken: () => fetchIdToken({ request: { url: ids.url, token: ids.requestToken }, onSecret: (v) => secrets.push(v) })
   });
 }
 

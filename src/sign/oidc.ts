@@ -9,13 +9,19 @@
 export const ID_TOKEN_URL_ENV = 'ACTIONS_ID_TOKEN_REQUEST_URL';
 export const ID_TOKEN_TOKEN_ENV = 'ACTIONS_ID_TOKEN_REQUEST_TOKEN';
 
-/** True when the job can ask for an ID token (`permissions: id-token: write`). */
-export function canRequestIdToken(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env[ID_TOKEN_URL_ENV] && env[ID_TOKEN_TOKEN_ENV]);
+import type { IdTokenRequest } from '../types/sign.js';
+
+export type { IdTokenRequest };
+
+/** The ID-token request a runner offers the job (`permissions: id-token: write`), if any. */
+export function idTokenRequestFrom(env: NodeJS.ProcessEnv): IdTokenRequest | undefined {
+  const url = env[ID_TOKEN_URL_ENV];
+  const token = env[ID_TOKEN_TOKEN_ENV];
+  return url && token ? { url, token } : undefined;
 }
 
 export interface IdTokenOptions {
-  env: NodeJS.ProcessEnv;
+  request: IdTokenRequest;
   /** Registers a secret value (core.setSecret + the report's Redactor). Called before any use. */
   onSecret: (value: string) => void;
   audience?: string;
@@ -24,11 +30,7 @@ export interface IdTokenOptions {
 
 /** Fetch the ID token for `audience` (Sigstore's: `sigstore`). */
 export async function fetchIdToken(opts: IdTokenOptions): Promise<string> {
-  const endpoint = opts.env[ID_TOKEN_URL_ENV];
-  const bearer = opts.env[ID_TOKEN_TOKEN_ENV];
-  if (!endpoint || !bearer) {
-    throw new Error(`no ID token available: ${ID_TOKEN_URL_ENV} and ${ID_TOKEN_TOKEN_ENV} are unset (give the job "permissions: id-token: write")`);
-  }
+  const { url: endpoint, token: bearer } = opts.request;
   opts.onSecret(bearer);
   let url: URL;
   try {

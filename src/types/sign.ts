@@ -67,10 +67,18 @@ export interface SignedEntry {
 /** `sign` input: `auto` signs when pushing from a GitHub run that can get an ID token. */
 export type SignMode = 'auto' | 'true' | 'false';
 
+/** Where and how to ask for an ID token: the runner's endpoint and the bearer for it (a secret). */
+export interface IdTokenRequest {
+  url: string;
+  token: string;
+}
+
 /** The signing part of Config. */
 export interface SignConfig {
   mode: SignMode;
   endpoints: SigstoreEndpoints;
+  /** The runner's ID-token endpoint, when the job has `id-token: write`; its token is registered as a secret. */
+  idToken?: IdTokenRequest;
 }
 
 /** Who a signature must come from: an exact identity or a pattern, and the OIDC issuer. */
