@@ -58,7 +58,11 @@ export async function startSigstoreStandIn(opts: SigstoreStandInOptions): Promis
   const ctlog = await initializeCTLog(caKeys);
   const ca = await initializeCA(caKeys, ctlog);
   const tlog = await initializeTLog(url, tlogKeys);
-  const tsa = await initializeTSA(tsaKeys);
+  // @sigstore/mock's TSA stamps genTime with milliseconds, which its encoder trims ("…05.5Z");
+  // @sigstore/core reads GeneralizedTime only with no fraction or exactly three digits, so one
+  // stamp in ten or so would not parse. A clock that reads whole seconds (as Sigstore's own TSA,
+  // written in Go, encodes them) keeps every stamp readable and still current.
+  const tsa = await initializeTSA(tsaKeys, wholeSecondClock());
   const fulcio = fulcioHandler(ca, { subjectClaim: 'x_fulcio_san' });
   const rekor = rekorHandler(tlog);
   const timestamp = tsaHandler(tsa);
@@ -194,6 +198,17 @@ function canonicalEntry(body: string): string {
       envelopeHash: { algorithm: 'sha256', value: sha256(proposed.envelope) },
       payloadHash: { algorithm: 'sha256', value: sha256(Buffer.from(envelope.payload, 'base64')) },
       signatures: envelope.signatures.map((sig, i) => ({ signature: sig.sig, verifier: proposed.verifiers[i] ?? proposed.verifiers[0] }))
+    }
+  });
+}
+
+/** A Date that always reads the current time, truncated to the second. */
+function wholeSecondClock(): Date {
+  return new Proxy(new Date(), {
+    get(_target, prop) {
+      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const value = Reflect.get(now, prop) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(now) : value;
     }
   });
 }
