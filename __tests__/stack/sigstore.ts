@@ -60,9 +60,18 @@ export async function startSigstoreStandIn(opts: SigstoreStandInOptions): Promis
   const tlog = await initializeTLog(url, tlogKeys);
   // @sigstore/mock's TSA stamps genTime with milliseconds, which its encoder trims ("…05.5Z");
   // @sigstore/core reads GeneralizedTime only with no fraction or exactly three digits, so one
-  // stamp in ten or so would not parse. A clock that reads whole seconds (as Sigstore's own TSA,
-  // written in Go, encodes them) keeps every stamp readable and still current.
-  const tsa = await initializeTSA(tsaKeys, wholeSecondClock());
+  // stamp in ten or so would not parse. The TSA gets a clock that reads whole seconds (as
+  // Sigstore's own TSA, written in Go, encodes them), frozen for the length of each timestamp:
+  // the mock encodes its TSTInfo twice (content and digest), and both must hold the same time.
+  const clock = frozenClock();
+  const tsa = await initializeTSA(tsaKeys, clock.date);
+  const stamp = tsa.timestamp.bind(tsa);
+  let queue: Promise<unknown> = Promise.resolve();
+  tsa.timestamp = (req) => {
+    const next = queue.then(() => clock.during(() => stamp(req)));
+    queue = next.catch(() => undefined);
+    return next;
+  };
   const fulcio = fulcioHandler(ca, { subjectClaim: 'x_fulcio_san' });
   const rekor = rekorHandler(tlog);
   const timestamp = tsaHandler(tsa);
@@ -202,15 +211,28 @@ function canonicalEntry(body: string): string {
   });
 }
 
-/** A Date that always reads the current time, truncated to the second. */
-function wholeSecondClock(): Date {
-  return new Proxy(new Date(), {
+/** A Date that reads the current whole second, fixed while `during` runs its function. */
+function frozenClock(): { date: Date; during<T>(fn: () => Promise<T>): Promise<T> } {
+  let frozen: Date | undefined;
+  const wholeSecond = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+  const date = new Proxy(new Date(), {
     get(_target, prop) {
-      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const now = frozen ?? wholeSecond();
       const value = Reflect.get(now, prop) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(now) : value;
     }
   });
+  return {
+    date,
+    during: async (fn) => {
+      frozen = wholeSecond();
+      try {
+        return await fn();
+      } finally {
+        frozen = undefined;
+      }
+    }
+  };
 }
 
 function readAll(req: IncomingMessage): Promise<Buffer> {
