@@ -45,7 +45,7 @@ try {
   stand = await lib.setUp();
 
   const cases = [
-    { name: 'tag schema', registry: REGISTRY, note: 'real registry, referrers kept in the sha256-<hex> tag index', rekor: true, tsa: true },
+    { name: 'tag schema', registry: REGISTRY, note: 'real registry, referrers kept in the `sha256-<hex>` tag index', rekor: true, tsa: true },
     { name: 'referrers API', registry: stand.oci.registry, note: 'OCI 1.1 registry stand-in (OCI-Subject)', rekor: true, tsa: true },
     { name: 'referrers API, Rekor only', registry: stand.oci.registry, note: 'no TSA', rekor: true, tsa: false }
   ];
