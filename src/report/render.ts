@@ -4,6 +4,7 @@
  */
 import type { BuiltLeg, PlatformVerification, RunReport } from '../types/plan.js';
 import { renderCallMarkdown } from './call.js';
+import { renderSigningMarkdown } from './signing.js';
 import { escapeFence, escapeMarkdown as esc, inlineCode, mermaidWord } from './escape.js';
 
 /** A user's spec as code: a span when nothing in it can close one (a backtick or newline), escaped text otherwise. */
@@ -52,6 +53,8 @@ export function renderMarkdown(r: RunReport): string {
   if (attested.length) out.push(`**Attestations:** ${attested.map((l) => `${inlineCode(l.platform.platform)} → ${l.attestations.map((a) => inlineCode(shortDigest(a.digest))).join(', ')}`).join('; ')}`, '');
   const savings = renderSavings(r);
   if (savings) out.push(savings, '');
+  const signing = renderSigningMarkdown(r);
+  if (signing) out.push(signing);
   const pull = renderPullCommands(r);
   if (pull) out.push(details('How to get each platform', pull));
   const timeline = renderTimeline(r.legs);

@@ -7,6 +7,7 @@ import type { Mode } from './config.js';
 import type { BuilderFacts, EngineFacts } from './engine.js';
 import type { Matrix } from './matrix.js';
 import type { Descriptor } from './oci.js';
+import type { Signing } from './sign.js';
 
 export type Strategy = 'native' | 'cross' | 'emulated';
 
@@ -212,4 +213,6 @@ export interface RunReport {
   builder?: BuilderFacts;
   /** A `call` subrequest's result (check, outline, targets): then nothing was built. */
   call?: CallReport;
+  /** Keyless signing of the verified digests, when this run signs. */
+  signing?: Signing;
 }
