@@ -115,7 +115,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   const verify = text('verify') ? oneOf('verify', ['strict', 'warn', 'off'] as const) : 'strict';
   const sign = resolveSign(
     { sign: text('sign'), fulcio: text('sigstore-fulcio-url'), rekor: text('sigstore-rekor-url'), tsa: text('sigstore-tsa-url'), trustedRoot: text('sigstore-trusted-root') },
-    { push, verify, workspace: env.workspace, onSecret: env.onSecret, ...(env.idToken ? { idToken: env.idToken } : {}) }
+    { push, verify, workspace: env.workspace, onSecret: env.onSecret, ...(env.idToken ? { idToken: env.idToken } : {}), ...(env.run?.isPrivate !== undefined ? { isPrivate: env.run.isPrivate } : {}) }
   );
   const defaultRunner = text('default-runner');
   try {

@@ -14,8 +14,8 @@ afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
 const TOKEN: IdTokenRequest = { url: 'http://127.0.0.1:1/token?api-version=2.0', token: 'request-token-value' };
 const PUSH = { push: 'true', tags: 'localhost:5000/app:1' };
 
-function configOf(inputs: Record<string, string>, idToken?: IdTokenRequest, secrets: string[] = []) {
-  return resolveConfig((n) => inputs[n] ?? '', { workspace, tempDir: os.tmpdir(), onSecret: (s) => secrets.push(s), onWarning: () => undefined, ...(idToken ? { idToken } : {}) });
+function configOf(inputs: Record<string, string>, idToken?: IdTokenRequest, secrets: string[] = [], isPrivate?: boolean) {
+  return resolveConfig((n) => inputs[n] ?? '', { workspace, tempDir: os.tmpdir(), onSecret: (s) => secrets.push(s), onWarning: () => undefined, ...(idToken ? { idToken } : {}), ...(isPrivate !== undefined ? { run: { isPrivate } } : {}) });
 }
 function errorOf(inputs: Record<string, string>, idToken?: IdTokenRequest): string {
   try {
@@ -28,7 +28,7 @@ function errorOf(inputs: Record<string, string>, idToken?: IdTokenRequest): stri
 }
 
 test('defaults: auto, public-good Fulcio and Rekor, no TSA, the TUF root', () => {
-  expect(configOf({}).sign).toEqual({ mode: 'auto', endpoints: { fulcioURL: 'https://fulcio.sigstore.dev', rekorURL: 'https://rekor.sigstore.dev' } });
+  expect(configOf({}, undefined, [], false).sign).toEqual({ mode: 'auto', endpoints: { fulcioURL: 'https://fulcio.sigstore.dev', rekorURL: 'https://rekor.sigstore.dev' } });
 });
 
 test('the ID-token request is kept for the sign stage and its token registered as a secret at once', () => {
@@ -65,4 +65,25 @@ test('a trusted root that is JSON but not a trusted root is refused', () => {
 
 test('plain http is fine on loopback (a stand-in or a local instance)', () => {
   expect(configOf({ 'sigstore-fulcio-url': 'http://127.0.0.1:8080' }).sign?.endpoints.fulcioURL).toBe('http://127.0.0.1:8080');
+});
+
+describe('sign: auto never publishes a private repository in the public log', () => {
+  test('a public repository signs with the public-good instance', () => {
+    expect(configOf(PUSH, TOKEN, [], false).sign?.withheld).toBeUndefined();
+  });
+  test.each([
+    ['private', true],
+    ['unknown (the event payload does not say)', undefined]
+  ])('a %s repository is not signed by default: Rekor\'s entries, with the repository and workflow names in the certificate, are public', (_, isPrivate) => {
+    expect(configOf(PUSH, TOKEN, [], isPrivate).sign?.withheld).toMatch(/^sign: auto, and this repository is (private|not known to be public): the public-good Sigstore instance would publish its name.*set sign: true to sign there anyway, or point sigstore-fulcio-url and sigstore-rekor-url\/sigstore-tsa-url at a private Sigstore instance$/);
+  });
+  test('Rekor off is not enough: public-good Fulcio logs every certificate it issues in a public CT log', () => {
+    expect(configOf({ ...PUSH, 'sigstore-rekor-url': 'off', 'sigstore-tsa-url': 'https://tsa.example.internal' }, TOKEN, [], true).sign?.withheld).toMatch(/public-good Sigstore instance/);
+  });
+  test('a private instance signs a private repository', () => {
+    expect(configOf({ ...PUSH, 'sigstore-fulcio-url': 'https://fulcio.example.internal', 'sigstore-rekor-url': 'https://rekor.example.internal' }, TOKEN, [], true).sign?.withheld).toBeUndefined();
+  });
+  test('sign: true is the user\'s explicit choice and signs there anyway', () => {
+    expect(configOf({ ...PUSH, sign: 'true' }, TOKEN, [], true).sign?.withheld).toBeUndefined();
+  });
 });

@@ -25,7 +25,12 @@ export interface SignFacts {
   /** The runner's ID-token endpoint, when the job may ask for one. */
   idToken?: IdTokenRequest;
   onSecret: (value: string) => void;
+  /** The event payload's `repository.private`; undefined when it does not say. */
+  isPrivate?: boolean;
 }
+
+/** The public-good instance: Fulcio logs every certificate in a public CT log, Rekor every entry. */
+const PUBLIC_GOOD = ['https://fulcio.sigstore.dev', 'https://rekor.sigstore.dev'];
 
 /** Value of `sigstore-rekor-url` that turns the transparency log off (a TSA must then be set). */
 export const REKOR_OFF = 'off';
@@ -45,8 +50,15 @@ export function resolveSign(inputs: SignInputs, facts: SignFacts): SignConfig {
     if (facts.verify === 'off') throw new InputError('sign', 'is true but verify is off (expected verify: strict or warn: multiarch signs only digests it has verified)');
     if (!facts.idToken) throw new InputError('sign', 'is true but the job cannot request an ID token (expected "permissions: id-token: write" on the job, which sets ACTIONS_ID_TOKEN_REQUEST_URL)');
   }
+  // A keyless certificate names the repository and workflow; a public log keeps them forever.
+  const publishes = PUBLIC_GOOD.includes(fulcioURL) || (rekorURL !== undefined && PUBLIC_GOOD.includes(rekorURL));
+  const withheld =
+    mode === 'auto' && publishes && facts.isPrivate !== false
+      ? `sign: auto, and this repository is ${facts.isPrivate ? 'private' : 'not known to be public'}: the public-good Sigstore instance would publish its name and workflow in its public logs (Fulcio's certificate log, Rekor). Not signing; set sign: true to sign there anyway, or point sigstore-fulcio-url and sigstore-rekor-url/sigstore-tsa-url at a private Sigstore instance`
+      : undefined;
   return {
     mode,
+    ...(withheld ? { withheld } : {}),
     endpoints: { fulcioURL, ...(rekorURL ? { rekorURL } : {}), ...(tsaURL ? { tsaURL } : {}), ...(trustedRootPath ? { trustedRootPath } : {}) },
     ...(facts.idToken ? { idToken: facts.idToken } : {})
   };

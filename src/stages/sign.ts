@@ -23,6 +23,11 @@ export async function signVerified(config: Config, io: Io, report: RunReport, de
     io.info('sign: auto, and this job cannot request an ID token (no "permissions: id-token: write"): not signing');
     return undefined;
   }
+  if (sign.withheld) {
+    // Said in the log and the summary: a private repository's user must see why nothing was signed.
+    io.info(sign.withheld);
+    return { required: false, ok: false, entries: [], skipped: sign.withheld, verifyCommands: [] };
+  }
   const required = sign.mode === 'true';
   const v = report.verification;
   if (!v || !v.ok) {

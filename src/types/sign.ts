@@ -79,6 +79,8 @@ export interface SignConfig {
   endpoints: SigstoreEndpoints;
   /** The runner's ID-token endpoint, when the job has `id-token: write`; its token is registered as a secret. */
   idToken?: IdTokenRequest;
+  /** Why `auto` does not sign this run although it could (a private repository and a public instance). */
+  withheld?: string;
 }
 
 /** Who a signature must come from: an exact identity or a pattern, and the OIDC issuer. */
