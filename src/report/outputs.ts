@@ -27,6 +27,7 @@ export function platformsJson(r: RunReport): unknown[] {
   return (r.plan?.platforms ?? []).map((p) => {
     const leg = r.legs.find((l) => l.platform.platform === p.platform);
     const v = r.verification?.platforms.find((x) => x.platform === p.platform);
+    const sbom = r.sboms?.find((x) => x.platform === p.platform);
     return {
       platform: p.platform,
       strategy: p.strategy,
@@ -36,7 +37,8 @@ export function platformsJson(r: RunReport): unknown[] {
       durationMs: leg?.durationMs ?? null,
       compressedSize: leg?.compressedSize ?? null,
       verified: v ? v.ok : null,
-      checks: v?.checks ?? []
+      checks: v?.checks ?? [],
+      ...(sbom ? { sbom: { attestation: sbom.attestation ?? null, packages: sbom.packages ?? null, ...(sbom.note ? { note: sbom.note } : {}) } } : {})
     };
   });
 }

@@ -2,7 +2,7 @@
  * Report → markdown, as a pure function: the job summary, the PR check and the CLI's markdown
  * file are all this one string.
  */
-import type { BuiltLeg, PlatformVerification, RunReport } from '../types/plan.js';
+import type { BuiltLeg, PlatformSbom, PlatformVerification, RunReport } from '../types/plan.js';
 import { renderCallMarkdown } from './call.js';
 import { escapeFence, escapeMarkdown as esc, inlineCode, mermaidWord } from './escape.js';
 
@@ -50,6 +50,7 @@ export function renderMarkdown(r: RunReport): string {
   const attested = r.legs.filter((l) => l.attestations.length);
   // Attestation manifests ride beside their platform in the index; never counted as platforms.
   if (attested.length) out.push(`**Attestations:** ${attested.map((l) => `${inlineCode(l.platform.platform)} → ${l.attestations.map((a) => inlineCode(shortDigest(a.digest))).join(', ')}`).join('; ')}`, '');
+  if (r.sboms?.length) out.push(`**SBOM:** ${r.sboms.map(renderSbom).join('; ')}`, '');
   const pull = renderPullCommands(r);
   if (pull) out.push(details('How to get each platform', pull));
   const timeline = renderTimeline(r.legs);
@@ -73,6 +74,12 @@ export function renderMarkdown(r: RunReport): string {
     out.push(details(`Build log for ${platform} (last 60 lines)`, '```\n' + escapeFence(log.split('\n').slice(-60).join('\n')) + '\n```'));
   }
   return out.join('\n') + '\n';
+}
+
+/** `linux/arm64` → 12 packages (`sha256:…`), or why it has none. */
+function renderSbom(s: PlatformSbom): string {
+  if (s.packages === undefined) return `${inlineCode(s.platform)} → ${esc(s.note ?? 'none')}`;
+  return `${inlineCode(s.platform)} → ${s.packages} package${s.packages === 1 ? '' : 's'}${s.attestation ? ` (${inlineCode(shortDigest(s.attestation))})` : ''}`;
 }
 
 /** "**Engine:** Docker 28.5.2 (classic store, overlay2) · builder `x` (docker-container, BuildKit 0.31.2, `moby/buildkit:v0.31.2`) · buildx 0.29.1 · QEMU 7.2.13". */

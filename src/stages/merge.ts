@@ -23,6 +23,7 @@ import { verifyImage } from '../verify/checks.js';
 import { runSmoke } from '../verify/smoke-run.js';
 import { readProgramOrigin } from '../verify/dockerfile-origin.js';
 import { failsOnChecks } from '../verify/outcome.js';
+import { isSbomRequested, readSboms } from '../verify/sbom.js';
 
 export interface MergeContext {
   runDir: string;
@@ -87,6 +88,7 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
   if (layoutKept) report.layout = config.outDir;
 
   report.verification = await io.group('Verify', async () => verify(config, source, index.digest));
+  if (isSbomRequested(config.sbom, config.attests)) report.sboms = await readSboms(source, report.legs, { classicStore: report.builder?.legExport === 'docker-load' });
   if (config.smoke && report.verification) {
     const v = report.verification;
     await io.group('Smoke test', async () => {
