@@ -17,6 +17,8 @@ import { resolveSecretValues } from './report/secret-values.js';
 import { platformsJson } from './report/outputs.js';
 import { renderTerminal } from './report/terminal.js';
 import { resolveVerifyTarget } from './cli/verify-target.js';
+import { verifySignatures } from './cli/verify-signatures.js';
+import { GITHUB_ACTIONS_ISSUER, type IdentityPolicy } from './types/sign.js';
 import { checkOutDir } from './build/out-dir.js';
 import { verifyImage } from './verify/checks.js';
 import { renderFailures, renderTable } from './report/terminal.js';
@@ -57,7 +59,15 @@ const BUILD: Record<string, FlagSpec> = {
 };
 
 const PLAN: Record<string, FlagSpec> = { ...COMMON, 'builder-platform': { repeat: true } };
-const VERIFY: Record<string, FlagSpec> = { platforms: { repeat: true }, json: { boolean: true } };
+const VERIFY: Record<string, FlagSpec> = {
+  platforms: { repeat: true },
+  json: { boolean: true },
+  signatures: { boolean: true },
+  'certificate-identity': {},
+  'certificate-identity-regexp': {},
+  'certificate-oidc-issuer': {},
+  'trusted-root': {}
+};
 
 /**
  * Secrets seen this run (build secrets, registry passwords and tokens), kept out of the summary
@@ -70,7 +80,9 @@ const USAGE = `usage:
                   [--build-arg K=V]... [--build-context NAME=SRC]... [--network host] [--out DIR] [--json]
   multiarch plan  [CONTEXT] --platforms ... [--file F] [--target T] [--build-arg K=V]...
                   [--builder-platform P] [--cross-compile auto|off] [--json]
-  multiarch verify REF --platforms ... [--json]      (REF: a registry reference or oci-layout://DIR[:tag])`;
+  multiarch verify REF --platforms ... [--json]      (REF: a registry reference or oci-layout://DIR[:tag])
+  multiarch verify REF --signatures (--certificate-identity ID | --certificate-identity-regexp RE)
+                  [--certificate-oidc-issuer URL] [--trusted-root FILE] [--platforms ...] [--json]`;
 
 export async function cli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -162,27 +174,64 @@ async function build(rest: string[]): Promise<number> {
 async function verify(rest: string[]): Promise<number> {
   const parsed = parseArgv(rest, VERIFY);
   if (parsed.positionals.length !== 1) throw new UsageError('verify takes one REF');
+  const ref = parsed.positionals[0]!;
+  const json = parsed.values.has('json');
   const platforms = (parsed.values.get('platforms') ?? []).flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
-  if (!platforms.length) throw new UsageError('verify needs --platforms');
-  const normalized = platforms.map((p) => {
-    try {
-      return normalizePlatform(p);
-    } catch (err) {
-      throw new InputError('platforms', (err as Error).message);
+  const signatures = parsed.values.has('signatures') ? signaturePolicy(parsed.values) : undefined;
+  if (!platforms.length && !signatures) throw new UsageError('verify needs --platforms (or --signatures)');
+  const results: Record<string, unknown> = {};
+  let ok = true;
+  if (platforms.length) {
+    const normalized = platforms.map((p) => {
+      try {
+        return normalizePlatform(p);
+      } catch (err) {
+        throw new InputError('platforms', (err as Error).message);
+      }
+    });
+    const { source, reference } = await resolveVerifyTarget(ref);
+    const v = await verifyImage(source, reference, normalized, { entrypoint: true });
+    results.verification = v;
+    ok = v.ok;
+    if (!json) {
+      const rows = [['PLATFORM', 'CHECK', 'OK', 'EXPECTED', 'ACTUAL']];
+      for (const p of v.platforms) for (const c of p.checks) rows.push([p.platform, c.name, c.skipped ? 'skip' : c.ok ? 'ok' : 'FAIL', c.expected ?? '', c.actual ?? '']);
+      process.stdout.write(renderTable(rows) + '\n');
+      const failures = renderFailures(v);
+      if (failures) process.stdout.write('\n' + failures + '\n');
     }
-  });
-  const { source, reference } = await resolveVerifyTarget(parsed.positionals[0]!);
-  const v = await verifyImage(source, reference, normalized, { entrypoint: true });
-  if (parsed.values.has('json')) {
-    process.stdout.write(JSON.stringify(v, null, 2) + '\n');
-  } else {
-    const rows = [['PLATFORM', 'CHECK', 'OK', 'EXPECTED', 'ACTUAL']];
-    for (const p of v.platforms) for (const c of p.checks) rows.push([p.platform, c.name, c.skipped ? 'skip' : c.ok ? 'ok' : 'FAIL', c.expected ?? '', c.actual ?? '']);
-    process.stdout.write(renderTable(rows) + '\n');
-    const failures = renderFailures(v);
-    if (failures) process.stdout.write('\n' + failures + '\n');
   }
-  return v.ok ? 0 : 1;
+  if (signatures) {
+    const checks = await verifySignatures(ref, signatures.policy, signatures.trustedRoot, (v) => redactor.add(v));
+    results.signatures = checks;
+    ok = ok && checks.every((c) => c.ok);
+    if (!json) {
+      const rows = [['SIGNED', 'DIGEST', 'OK', 'FOUND IN', 'DETAIL']];
+      for (const c of checks) rows.push([c.platform ?? 'index', c.digest, c.ok ? 'ok' : 'FAIL', c.via === 'referrers-api' ? 'referrers API' : 'referrers tag index', c.ok ? `${c.verified.length} valid bundle(s)` : c.problems.join('; ')]);
+      process.stdout.write((platforms.length ? '\n' : '') + redactor.redact(renderTable(rows)) + '\n');
+    }
+  }
+  if (json) process.stdout.write(redactor.redact(JSON.stringify(platforms.length && !signatures ? results.verification : results, null, 2)) + '\n');
+  return ok ? 0 : 1;
+}
+
+/** --certificate-identity(-regexp), --certificate-oidc-issuer (GitHub Actions' by default), --trusted-root. */
+function signaturePolicy(values: Map<string, string[]>): { policy: IdentityPolicy; trustedRoot?: string } {
+  const identity = values.get('certificate-identity')?.[0];
+  const identityRegexp = values.get('certificate-identity-regexp')?.[0];
+  if (!identity && !identityRegexp) throw new UsageError('--signatures needs --certificate-identity or --certificate-identity-regexp (whose signatures count)');
+  if (identityRegexp !== undefined) {
+    try {
+      new RegExp(identityRegexp);
+    } catch (err) {
+      throw new UsageError(`--certificate-identity-regexp ${JSON.stringify(identityRegexp)} is not a regular expression (${(err as Error).message})`);
+    }
+  }
+  const trustedRoot = values.get('trusted-root')?.[0];
+  return {
+    policy: { ...(identity ? { identity } : {}), ...(identityRegexp ? { identityRegexp } : {}), issuer: values.get('certificate-oidc-issuer')?.[0] ?? GITHUB_ACTIONS_ISSUER },
+    ...(trustedRoot ? { trustedRoot: path.resolve(trustedRoot) } : {})
+  };
 }
 
 cli(process.argv.slice(2)).then((code) => {

@@ -9,6 +9,8 @@ import { checkMode, resolveCall, resolveRunners } from './config/modes.js';
 import { resolveNodes } from './config/nodes.js';
 import { resolveSecrets } from './config/secrets.js';
 import { resolveSmoke } from './config/smoke.js';
+import { resolveSign } from './config/sign.js';
+import type { IdTokenRequest } from './types/sign.js';
 import { resolveProvenance, type RunFacts } from './provenance.js';
 import { parseBool, parseList } from './inputs.js';
 import { InvalidPlatformError, hostPlatform, normalizePlatform } from './platform.js';
@@ -41,6 +43,8 @@ export interface ConfigEnv {
   commit?: RunCommit;
   /** The environment's DOCKER_BUILD_* switches (build-push-action's); absent for the CLI. */
   buildEnv?: Record<string, string | undefined>;
+  /** The runner's ID-token endpoint (a job with `id-token: write`), for signing; absent for the CLI. */
+  idToken?: IdTokenRequest;
 }
 
 export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
@@ -108,6 +112,11 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
   const githubToken = text('github-token');
   if (githubToken) env.onSecret(githubToken);
   checkMode(mode, { platforms: list('platforms'), push, tags, load });
+  const verify = text('verify') ? oneOf('verify', ['strict', 'warn', 'off'] as const) : 'strict';
+  const sign = resolveSign(
+    { sign: text('sign'), fulcio: text('sigstore-fulcio-url'), rekor: text('sigstore-rekor-url'), tsa: text('sigstore-tsa-url'), trustedRoot: text('sigstore-trusted-root') },
+    { push, verify, workspace: env.workspace, onSecret: env.onSecret, ...(env.idToken ? { idToken: env.idToken } : {}) }
+  );
   const defaultRunner = text('default-runner');
   try {
     parseRunner(defaultRunner);
@@ -156,7 +165,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     qemuImage,
     buildkitImage,
     driver: oneOf('driver', ['auto', 'docker', 'docker-container'] as const),
-    verify: text('verify') ? oneOf('verify', ['strict', 'warn', 'off'] as const) : 'strict',
+    verify,
     // No default in action.yml: on a runner an unset input is '', so "given" is knowable.
     ...(text('verify') ? { verifyExplicit: true as const } : {}),
     summary,
@@ -168,6 +177,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     cacheScopePrefix: text('cache-scope-prefix'),
     cacheMounts: validCacheMounts(list('cache-mounts')),
     crossCompile: oneOf('cross-compile', ['auto', 'strict', 'off'] as const),
+    sign,
     outDir,
     tempDir: env.tempDir || os.tmpdir(),
     imageName: resolveImageName(tags, gitContext ? gitContext.repository : context)

@@ -62,7 +62,12 @@ export const INPUTS: InputSpec[] = [
   { name: 'cache-scope-prefix', description: 'Prefix for the per-platform `type=gha` cache scopes.' },
   { name: 'cache-mounts', description: 'RUN --mount=type=cache targets kept across runs with the Actions cache, one `id=…,target=…` (or a bare target path) per line.', list: 'lines' },
   { name: 'summary', description: 'Write the per-platform report to the job summary.', default: 'true' },
-  { name: 'cross-compile', description: 'Rewrite emulated Go/JVM compiles to run on the build platform when it is safe: `auto` (a rewritten leg that fails to build or verify is rebuilt once from the Dockerfile as written), `strict` (the same rewrite, but such a leg fails the run) or `off`.', default: 'auto' }
+  { name: 'cross-compile', description: 'Rewrite emulated Go/JVM compiles to run on the build platform when it is safe: `auto` (a rewritten leg that fails to build or verify is rebuilt once from the Dockerfile as written), `strict` (the same rewrite, but such a leg fails the run) or `off`.', default: 'auto' },
+  { name: 'sign', description: 'Sign the verified index and every verified platform manifest keylessly with Sigstore (Fulcio certificate for the workflow\'s OIDC identity, logged in Rekor and/or timestamped), stored as OCI 1.1 referrers where `cosign verify` finds them: `auto` (sign when pushing from a job with `permissions: id-token: write`; a failure warns), `true` (a failure fails the step, and under `verify: strict` moves no tag) or `false`. A run whose verification failed signs nothing.', default: 'auto' },
+  { name: 'sigstore-fulcio-url', description: 'Fulcio (certificate authority) of the Sigstore instance to sign with.', default: 'https://fulcio.sigstore.dev' },
+  { name: 'sigstore-rekor-url', description: 'Rekor (transparency log) to log signatures in; `off` for none (then `sigstore-tsa-url` is required).', default: 'https://rekor.sigstore.dev' },
+  { name: 'sigstore-tsa-url', description: 'RFC 3161 timestamp authority to timestamp signatures with, as a base URL (e.g. `https://timestamp.sigstore.dev`; its `/api/v1/timestamp` is called); none by default.' },
+  { name: 'sigstore-trusted-root', description: 'Path of the Sigstore `trusted_root.json` each new signature is checked against before it is stored (for a private instance); the public-good root from Sigstore\'s TUF repository when unset.' }
 ];
 
 export const INPUT_NAMES = new Set(INPUTS.map((i) => i.name));

@@ -17,6 +17,7 @@ import { resolveOutputs } from './report/outputs.js';
 import { publishPrCheck } from './report/pr.js';
 import { Redactor } from './report/redact.js';
 import { resolveSecretValues } from './report/secret-values.js';
+import { idTokenRequestFrom } from './sign/oidc.js';
 import type { RunReport } from './types/plan.js';
 
 const STATE_POST = 'isPost';
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
         .map((k) => k.slice(6).toLowerCase()),
       run: runFacts(),
       buildEnv: process.env,
-      commit: resolveRunCommit(process.env)
+      commit: resolveRunCommit(process.env),
+      idToken: idTokenRequestFrom(process.env)
     });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;

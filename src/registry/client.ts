@@ -4,13 +4,13 @@
  * stream; transient failures are retried with backoff; errors carry the registry's own message.
  */
 import { pipeline, type Readable } from 'node:stream';
-import { ManifestMediaTypes, type Descriptor } from '../types/oci.js';
+import { ManifestMediaTypes, MediaType, type Descriptor, type ImageIndex } from '../types/oci.js';
 import { Authenticator, repositoryScope } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { assertDigest, digestAlgorithm, digestOf, VerifyingStream } from './digest.js';
 import { RegistryError } from './errors.js';
 import { resolveLocation } from './location.js';
-import { resolveManifestMediaType } from './manifest.js';
+import { parseManifest, resolveManifestMediaType } from './manifest.js';
 import { ResumingBody, type ReopenedBody } from './resume.js';
 import { assertRepository, isDigest, isTag, registryBaseUrl } from './reference.js';
 import { Requester, type RegistryRequest, type RegistryResponse } from './requester.js';
@@ -44,6 +44,8 @@ export type BlobOpener = () => Readable | Promise<Readable>;
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
 /** getBlob reads whole blobs into memory; it is meant for configs, which are small. */
 const SMALL_BLOB_LIMIT = 32 * 1024 * 1024;
+/** A referrers list longer than this many pages is taken as a misbehaving registry. */
+const REFERRER_PAGES = 100;
 const PULL = ['pull'] as const;
 const PUSH = ['pull', 'push'] as const;
 
@@ -225,6 +227,14 @@ export class RegistryClient {
    * the one the registry reports (a registry that rewrites manifests would break signatures).
    */
   async putManifest(repo: string, ref: string, bytes: Buffer, mediaType: string): Promise<string> {
+    return (await this.putManifestDetailed(repo, ref, bytes, mediaType)).digest;
+  }
+
+  /**
+   * putManifest, also returning the `OCI-Subject` header: a registry with the referrers API sets
+   * it when it indexed the manifest's `subject`; without it the client keeps the tag index itself.
+   */
+  async putManifestDetailed(repo: string, ref: string, bytes: Buffer, mediaType: string): Promise<{ digest: string; ociSubject?: string }> {
     const algorithm = isDigest(checkRef(ref)) ? digestAlgorithm(ref) : 'sha256';
     const digest = digestOf(bytes, algorithm);
     if (isDigest(ref) && ref !== digest) {
@@ -248,7 +258,40 @@ export class RegistryClient {
     const now = Date.now();
     this.pushedAt.set(`${repo}@${ref}`, now);
     this.pushedAt.set(`${repo}@${digest}`, now);
-    return digest;
+    const ociSubject = validHeaderDigest(res.headers['oci-subject']);
+    return { digest, ...(ociSubject ? { ociSubject } : {}) };
+  }
+
+  /**
+   * The referrers API (OCI distribution 1.1): an index of the manifests whose `subject` is
+   * `digest`, every page of it (`Link: <…>; rel="next"`). Undefined on 404, which means the
+   * registry has no referrers API and the caller falls back to the tag index. `filtered` says
+   * whether the registry applied the artifactType filter (OCI-Filters-Applied); when it did not,
+   * the caller filters.
+   */
+  async getReferrers(repo: string, digest: string, artifactType?: string): Promise<{ index: ImageIndex; filtered: boolean } | undefined> {
+    const first = new URL(this.url(repo, 'referrers', checkDigest(digest)));
+    if (artifactType) first.searchParams.set('artifactType', artifactType);
+    const manifests: Descriptor[] = [];
+    let filtered = Boolean(artifactType);
+    let next: string | undefined = first.toString();
+    for (let page = 0; next; page++) {
+      if (page >= REFERRER_PAGES) throw new Error(`${this.registry}/${repo}: referrers of ${digest} run past ${REFERRER_PAGES} pages`);
+      const res = await this.retrying({ method: 'GET', url: next, scopes: this.scopes(repo, PULL), headers: { accept: MediaType.OciIndex }, follow: true, expect: [200, 404] });
+      if (res.status === 404) {
+        await drain(res.message);
+        if (page === 0) return undefined;
+        throw new Error(`${this.registry}/${repo}: referrers page ${next} vanished (404)`);
+      }
+      const bytes = await readBody(res.message, MANIFEST_LIMIT);
+      this.read += bytes.length;
+      const parsed = parseManifest(bytes, MediaType.OciIndex, `referrers of ${this.registry}/${repo}@${digest}`);
+      if (parsed.kind !== 'index') throw new Error(`referrers of ${this.registry}/${repo}@${digest}: the registry answered with a manifest, not an index`);
+      manifests.push(...parsed.index.manifests);
+      if (artifactType && !/\bartifactType\b/.test(headerValue(res.headers['oci-filters-applied']) ?? '')) filtered = false;
+      next = nextLink(headerValue(res.headers.link), res.url);
+    }
+    return { index: { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }, filtered };
   }
 
   /**
@@ -361,7 +404,7 @@ export class RegistryClient {
     return withRetry(this.policy, () => this.requester.send(request));
   }
 
-  private url(repo: string, kind: 'blobs' | 'manifests' | 'blobs/uploads/', ref = ''): string {
+  private url(repo: string, kind: 'blobs' | 'manifests' | 'blobs/uploads/' | 'referrers', ref = ''): string {
     assertRepository(repo);
     return `${this.baseUrl}/v2/${repo}/${kind}${ref ? `/${ref}` : ''}`;
   }
@@ -398,4 +441,14 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 function validHeaderDigest(value: string | string[] | undefined): string | undefined {
   const text = headerValue(value)?.trim();
   return text && isDigest(text) ? text : undefined;
+}
+
+/** The `rel="next"` target of a Link header (RFC 5988), resolved against the page it came from. */
+export function nextLink(link: string | undefined, base: string): string | undefined {
+  if (!link) return undefined;
+  for (const part of link.split(',')) {
+    const m = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (m && /\brel="?next"?/.test(m[2]!)) return resolveLocation(m[1]!, base, 'referrers Link');
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 /** Step outputs, shaped like build-push-action's where the names overlap. */
 import type { RunReport } from '../types/plan.js';
 import { toPlanJson } from '../plan/json.js';
+import { signingOutputs } from './signing.js';
 
 export function resolveOutputs(r: RunReport): Record<string, string> {
   const out: Record<string, string> = {};
@@ -20,6 +21,8 @@ export function resolveOutputs(r: RunReport): Record<string, string> {
   if (r.plan) out.plan = JSON.stringify(toPlanJson(r.plan));
   if (r.matrix) out.matrix = JSON.stringify(r.matrix);
   if (r.call) out.call = JSON.stringify(r.call.json);
+  // Every run that merged says whether it signed; the other helpers' attest rows sit beside these.
+  if (r.index) Object.assign(out, signingOutputs(r));
   return out;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { BuiltLeg, PlatformSbom, PlatformVerification, RunReport } from '../types/plan.js';
 import { renderCallMarkdown } from './call.js';
+import { renderSigningMarkdown } from './signing.js';
 import { escapeFence, escapeMarkdown as esc, inlineCode, mermaidWord } from './escape.js';
 
 /** A user's spec as code: a span when nothing in it can close one (a backtick or newline), escaped text otherwise. */
@@ -51,6 +52,8 @@ export function renderMarkdown(r: RunReport): string {
   // Attestation manifests ride beside their platform in the index; never counted as platforms.
   if (attested.length) out.push(`**Attestations:** ${attested.map((l) => `${inlineCode(l.platform.platform)} → ${l.attestations.map((a) => inlineCode(shortDigest(a.digest))).join(', ')}`).join('; ')}`, '');
   if (r.sboms?.length) out.push(`**SBOM:** ${r.sboms.map(renderSbom).join('; ')}`, '');
+  const signing = renderSigningMarkdown(r);
+  if (signing) out.push(signing);
   const pull = renderPullCommands(r);
   if (pull) out.push(details('How to get each platform', pull));
   const timeline = renderTimeline(r.legs);

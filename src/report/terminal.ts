@@ -1,6 +1,7 @@
 /** Report → plain-text table for a terminal. Pure. */
 import type { RunReport, Verification } from '../types/plan.js';
 import { formatBytes, formatDuration, renderEngine, shortDigest } from './render.js';
+import { renderSigningTerminal } from './signing.js';
 
 export function renderTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -26,6 +27,8 @@ export function renderTerminal(r: RunReport): string {
     rows.push([p.platform, p.fallback ? `${p.strategy} (rewrite fell back)` : p.strategy, leg?.digest ? shortDigest(leg.digest) : leg && !leg.ok ? 'build failed' : '-', leg?.compressedSize !== undefined ? formatBytes(leg.compressedSize) : '-', leg ? formatDuration(leg.durationMs) : '-', checks]);
   }
   lines.push('', renderTable(rows));
+  const signing = renderSigningTerminal(r);
+  if (signing.length) lines.push('', ...signing);
   const failures = renderFailures(r.verification);
   if (failures) lines.push('', failures);
   if (r.error) lines.push('', `error: ${r.error}`);

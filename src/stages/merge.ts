@@ -24,6 +24,8 @@ import { runSmoke } from '../verify/smoke-run.js';
 import { readProgramOrigin } from '../verify/dockerfile-origin.js';
 import { failsOnChecks } from '../verify/outcome.js';
 import { isSbomRequested, readSboms } from '../verify/sbom.js';
+import type { Signing } from '../types/sign.js';
+import { signVerified } from './sign.js';
 
 export interface MergeContext {
   runDir: string;
@@ -108,8 +110,10 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
       }
     });
   }
+  // Exactly the verified digests, before any tag points at them.
+  report.signing = await signVerified(config, io, report, dests);
   report.tagged = await io.group('Tag', async () => {
-    let t = decideTagging(config, report.verification);
+    let t = decideTagging(config, report.verification, report.signing);
     if (!t.moved) {
       io.info(t.reason ?? 'no tags moved');
       config.exports.forEach((e, i) => {
@@ -153,6 +157,8 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
     }
     throw new Error(`verification failed for ${bad.map((p) => p.platform).join(', ') || 'the index'}${first ? `: ${first.name}: expected ${first.expected}, got ${first.actual}` : ''}; no tag moved`);
   }
+  const s = report.signing;
+  if (s?.required && !s.ok) throw new Error(`sign is true, but ${s.error ?? s.skipped ?? 'signing failed'}${report.tagged?.moved ? '' : '; no tag moved'}`);
 }
 
 async function verify(config: Config, source: ImageSource, digest: string): Promise<Verification | undefined> {
@@ -188,9 +194,11 @@ async function engineStore(report: RunReport): Promise<ImageStore | undefined> {
   return report.engine.store;
 }
 
-/** Pure: tags move when every check passed, or when the user asked to tag anyway. */
-export function decideTagging(config: Config, v: Verification | undefined): Tagged {
-  if (!v || v.ok) return { tags: config.tags, moved: true };
+/** Pure: tags move when every check passed (and required signing succeeded), or when the user asked to tag anyway. */
+export function decideTagging(config: Config, v: Verification | undefined, signing?: Signing): Tagged {
+  const unsigned = signing?.required && !signing.ok;
+  if ((!v || v.ok) && unsigned && config.verify === 'strict') return { tags: config.tags, moved: false, reason: 'signing failed: no tag moved (sign: true, verify: strict)' };
+  if (!v || v.ok) return { tags: config.tags, moved: true, ...(unsigned ? { reason: 'signing failed but verify is "warn": tags moved anyway' } : {}) };
   if (config.verify === 'warn') return { tags: config.tags, moved: true, reason: 'verification failed but verify is "warn": tags moved anyway' };
   return { tags: config.tags, moved: false, reason: 'verification failed: no tag moved (verify: strict)' };
 }

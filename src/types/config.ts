@@ -1,3 +1,5 @@
+import type { SignConfig } from './sign.js';
+
 /** The validated configuration. Built once from action inputs or CLI argv; every later stage trusts it. */
 
 export type SecretSpec =
@@ -135,6 +137,8 @@ export interface Config {
   /** Smoke test per platform, when the `smoke-test` input is set. */
   smoke?: { args: string[]; expect?: RegExp; timeoutSeconds: number };
   crossCompile: CrossCompileMode;
+  /** Keyless signing of the verified digests; absent (never signs) in configs built by hand. */
+  sign?: SignConfig;
   /** Where the merged OCI layout goes when not pushing. */
   outDir: string;
   /** Image name used for cache scopes and the report (first tag's repository, or the context's name). */

@@ -12,6 +12,8 @@ export const MediaType = {
   DockerConfig: 'application/vnd.docker.container.image.v1+json',
   DockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
   InTotoLayer: 'application/vnd.in-toto+json',
+  /** OCI 1.1's empty descriptor: an artifact manifest's config when it has none (content `{}`). */
+  OciEmpty: 'application/vnd.oci.empty.v1+json',
   DockerForeignLayer: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'
 } as const;
 
@@ -62,6 +64,7 @@ export interface Descriptor {
 export interface ImageIndex {
   schemaVersion: 2;
   mediaType?: string;
+  artifactType?: string;
   manifests: Descriptor[];
   annotations?: Record<string, string>;
 }
@@ -69,6 +72,8 @@ export interface ImageIndex {
 export interface ImageManifest {
   schemaVersion: 2;
   mediaType?: string;
+  /** OCI 1.1: what kind of artifact this manifest is (a signature, an SBOM); absent for images. */
+  artifactType?: string;
   config: Descriptor;
   layers: Descriptor[];
   annotations?: Record<string, string>;

@@ -7,6 +7,7 @@ import type { Mode } from './config.js';
 import type { BuilderFacts, EngineFacts } from './engine.js';
 import type { Matrix } from './matrix.js';
 import type { Descriptor } from './oci.js';
+import type { Signing } from './sign.js';
 
 export type Strategy = 'native' | 'cross' | 'emulated';
 
@@ -192,4 +193,6 @@ export interface RunReport {
   call?: CallReport;
   /** Per platform, when an SBOM was asked for (`sbom`, or a `type=sbom` entry of `attests`). */
   sboms?: PlatformSbom[];
+  /** Keyless signing of the verified digests, when this run signs. */
+  signing?: Signing;
 }
