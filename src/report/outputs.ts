@@ -1,6 +1,7 @@
 /** Step outputs, shaped like build-push-action's where the names overlap. */
 import type { RunReport } from '../types/plan.js';
 import { toPlanJson } from '../plan/json.js';
+import { attestingOutputs } from './attesting.js';
 import { signingOutputs } from './signing.js';
 
 export function resolveOutputs(r: RunReport): Record<string, string> {
@@ -23,6 +24,11 @@ export function resolveOutputs(r: RunReport): Record<string, string> {
   if (r.call) out.call = JSON.stringify(r.call.json);
   // Every run that merged says whether it signed; the other helpers' attest rows sit beside these.
   if (r.index) Object.assign(out, signingOutputs(r));
+  if (r.index && r.attesting) {
+    const a = attestingOutputs(r);
+    out.attestations = a.attestations;
+    out['verify-commands'] = [out['verify-commands'], ...a.verifyCommands].filter(Boolean).join('\n');
+  }
   return out;
 }
 

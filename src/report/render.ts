@@ -4,6 +4,7 @@
  */
 import type { BuiltLeg, PlatformSbom, PlatformVerification, RunReport } from '../types/plan.js';
 import { renderCallMarkdown } from './call.js';
+import { renderAttestingMarkdown } from './attesting.js';
 import { renderSigningMarkdown } from './signing.js';
 import { escapeFence, escapeMarkdown as esc, inlineCode, mermaidWord } from './escape.js';
 
@@ -54,6 +55,8 @@ export function renderMarkdown(r: RunReport): string {
   if (r.sboms?.length) out.push(`**SBOM:** ${r.sboms.map(renderSbom).join('; ')}`, '');
   const signing = renderSigningMarkdown(r);
   if (signing) out.push(signing);
+  const attesting = renderAttestingMarkdown(r);
+  if (attesting) out.push(attesting);
   const pull = renderPullCommands(r);
   if (pull) out.push(details('How to get each platform', pull));
   const timeline = renderTimeline(r.legs);

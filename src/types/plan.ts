@@ -7,6 +7,7 @@ import type { Mode } from './config.js';
 import type { BuilderFacts, EngineFacts } from './engine.js';
 import type { Matrix } from './matrix.js';
 import type { Descriptor } from './oci.js';
+import type { Attesting } from './attest.js';
 import type { Signing } from './sign.js';
 
 export type Strategy = 'native' | 'cross' | 'emulated';
@@ -195,4 +196,6 @@ export interface RunReport {
   sboms?: PlatformSbom[];
   /** Keyless signing of the verified digests, when this run signs. */
   signing?: Signing;
+  /** GitHub artifact attestations of the verified digests, when `attest` is true. */
+  attesting?: Attesting;
 }
