@@ -71,6 +71,11 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
   return { code, out };
 }
 
+/** Lines where signing gave up (a warning under sign: auto), for the failure message. */
+function signingFailures(r: ActionRun): string[] {
+  return r.main.stdout.split('\n').filter((l) => /signing failed/.test(l));
+}
+
 function explain(r: ActionRun): string {
   return `exit ${r.main.code}\n${r.main.stdout.split('\n').slice(-40).join('\n')}\n${r.main.stderr.slice(-2000)}`;
 }
@@ -171,6 +176,7 @@ describe('B: to a registry with the referrers API, sign: auto', () => {
 
   test('the referrers are indexed by the registry (OCI-Subject), no tag index is written, and verify --signatures finds them through the API', async () => {
     expect(r.main.code === 0 ? '' : explain(r)).toBe('');
+    expect(signingFailures(r)).toEqual([]);
     expect({ code: r.main.code, signed: r.main.outputs['signed'] }).toEqual({ code: 0, signed: 'true' });
     const signatures = JSON.parse(r.main.outputs['signatures'] ?? '{}') as Record<string, string>;
     expect(Object.keys(signatures)).toHaveLength(3);

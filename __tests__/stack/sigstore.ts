@@ -58,7 +58,20 @@ export async function startSigstoreStandIn(opts: SigstoreStandInOptions): Promis
   const ctlog = await initializeCTLog(caKeys);
   const ca = await initializeCA(caKeys, ctlog);
   const tlog = await initializeTLog(url, tlogKeys);
-  const tsa = await initializeTSA(tsaKeys);
+  // @sigstore/mock's TSA stamps genTime with milliseconds, which its encoder trims ("…05.5Z");
+  // @sigstore/core reads GeneralizedTime only with no fraction or exactly three digits, so one
+  // stamp in ten or so would not parse. The TSA gets a clock that reads whole seconds (as
+  // Sigstore's own TSA, written in Go, encodes them), frozen for the length of each timestamp:
+  // the mock encodes its TSTInfo twice (content and digest), and both must hold the same time.
+  const clock = frozenClock();
+  const tsa = await initializeTSA(tsaKeys, clock.date);
+  const stamp = tsa.timestamp.bind(tsa);
+  let queue: Promise<unknown> = Promise.resolve();
+  tsa.timestamp = (req) => {
+    const next = queue.then(() => clock.during(() => stamp(req)));
+    queue = next.catch(() => undefined);
+    return next;
+  };
   const fulcio = fulcioHandler(ca, { subjectClaim: 'x_fulcio_san' });
   const rekor = rekorHandler(tlog);
   const timestamp = tsaHandler(tsa);
@@ -196,6 +209,30 @@ function canonicalEntry(body: string): string {
       signatures: envelope.signatures.map((sig, i) => ({ signature: sig.sig, verifier: proposed.verifiers[i] ?? proposed.verifiers[0] }))
     }
   });
+}
+
+/** A Date that reads the current whole second, fixed while `during` runs its function. */
+function frozenClock(): { date: Date; during<T>(fn: () => Promise<T>): Promise<T> } {
+  let frozen: Date | undefined;
+  const wholeSecond = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+  const date = new Proxy(new Date(), {
+    get(_target, prop) {
+      const now = frozen ?? wholeSecond();
+      const value = Reflect.get(now, prop) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(now) : value;
+    }
+  });
+  return {
+    date,
+    during: async (fn) => {
+      frozen = wholeSecond();
+      try {
+        return await fn();
+      } finally {
+        frozen = undefined;
+      }
+    }
+  };
 }
 
 function readAll(req: IncomingMessage): Promise<Buffer> {
