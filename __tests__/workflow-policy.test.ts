@@ -97,11 +97,11 @@ describe('the pin check catches', () => {
  */
 const WRITES: Record<string, Record<string, Record<string, string>>> = {
   'ci.yml': {
-    reusable: { packages: 'the reusable workflow pushes to ghcr.io', checks: 'its merge job writes the PR check', 'pull-requests': 'or the sticky comment' }
+    reusable: { packages: 'the reusable workflow pushes to ghcr.io', checks: 'its merge job writes the PR check', 'pull-requests': 'or the sticky comment', 'id-token': 'its merge job signs (sign: auto)', attestations: 'and may attest: a caller grants what the called jobs ask for' }
   },
   'multiarch.yml': {
     build: { packages: 'legs push by digest' },
-    merge: { packages: 'merge pushes the index and tags', checks: 'the PR check', 'pull-requests': 'the sticky comment fallback' }
+    merge: { packages: 'merge pushes the index and tags', checks: 'the PR check', 'pull-requests': 'the sticky comment fallback', 'id-token': 'the OIDC token Fulcio certifies (sign, attest)', attestations: 'writes GitHub artifact attestations (attest)' }
   },
   'release.yml': { release: { contents: 'creates the release and moves the major tag' } },
   'dependabot-dist.yml': { dist: { contents: "pushes the rebuilt dist/ to Dependabot's branch" } },

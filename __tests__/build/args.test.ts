@@ -29,7 +29,11 @@ test.each<[string, Partial<Config>, string[]]>([
   ['registry cache gets a per-platform tag', { cacheFrom: ['type=registry,ref=r/c'] }, ['--cache-from', 'type=registry,ref=r/c:linux-arm64']],
   ['no-cache, filters, pull', { noCache: true, noCacheFilters: ['build'], pull: true }, ['--no-cache', '--no-cache-filter', 'build', '--pull']],
   ['network and hosts', { network: 'host', addHosts: ['db:127.0.0.1'], shmSize: '1g', ulimit: ['nofile=1024:1024'] }, ['--network', 'host', '--add-host', 'db:127.0.0.1', '--shm-size', '1g', '--ulimit', 'nofile=1024:1024']],
-  ['attestations', { provenance: 'mode=max', sbom: 'true', attests: ['type=sbom,generator=x'] }, ['--provenance', 'mode=max', '--sbom', 'true', '--attest', 'type=sbom,generator=x']],
+  ['attestations: sbom as BPA passes it, and it wins over an sbom entry of attests', { provenance: 'mode=max', sbom: 'true', attests: ['type=sbom,generator=x', 'type=other'] }, ['--provenance', 'mode=max', '--attest', 'type=sbom,disabled=false', '--attest', 'type=other']],
+  ['sbom: a generator image', { sbom: 'generator=localhost:5000/scanner:v1' }, ['--attest', 'type=sbom,generator=localhost:5000/scanner:v1']],
+  ['sbom: false disables it', { sbom: 'false' }, ['--attest', 'type=sbom,disabled=true']],
+  ['sbom with generator and a scan parameter', { sbom: 'generator=g,true' }, ['--attest', 'type=sbom,generator=g,disabled=false']],
+  ['without sbom, an sbom entry of attests is kept', { attests: ['type=sbom,generator=x'] }, ['--attest', 'type=sbom,generator=x']],
   ['allow', { allow: ['network.host'] }, ['--allow', 'network.host']]
 ])('%s', (_name, over, middle) => {
   expect(argsOf(over)).toEqual([...head, ...middle, '/ctx']);

@@ -71,7 +71,11 @@ export const passing: RunReport = {
   logs: {},
   durationMs: 98_000,
   engine,
-  builder
+  builder,
+  sboms: [
+    { platform: 'linux/amd64', attestation: attestation('d4').digest, packages: 3 },
+    { platform: 'linux/arm64', attestation: attestation('e5').digest, packages: 1 }
+  ]
 };
 
 /**
@@ -113,6 +117,7 @@ export const failedLeg: RunReport = {
   durationMs: 9_000,
   engine,
   builder: { ...builder, name: 'default', driver: 'docker', created: false, legExport: 'docker-load', image: undefined, fallback: 'the docker-container builder could not start: pull access denied', lost: ['attestations (provenance, SBOM)'] },
+  sboms: [{ platform: 'linux/amd64', note: 'none: the docker driver on the classic image store makes no attestations' }],
   error: 'leg linux/arm64 failed: exit code: 1'
 };
 

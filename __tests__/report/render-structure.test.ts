@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => dom.window.close());
 
 /** The header facts: a bold label ending in ':' that opens its own block. */
-const FACT = /^(Failed|Index|Tags \((moved|not moved|partly moved)\)|OCI layout|Output|Note|Engine|Not made on this builder|Leg runners|Attestations):$/;
+const FACT = /^(Failed|Index|Tags \((moved|not moved|partly moved)\)|OCI layout|Output|Note|Engine|Not made on this builder|Leg runners|Attestations|SBOM):$/;
 
 interface Rendered {
   report: RunReport;
@@ -65,9 +65,9 @@ function facts(tokens: Token[]): Array<{ label: string; at: number; blocks: stri
 }
 
 const EXPECTED_FACTS: Record<keyof typeof fixtures, string[]> = {
-  passing: ['Index:', 'Tags (moved):', 'Engine:', 'Attestations:'],
-  failedCheck: ['Failed:', 'Index:', 'Tags (not moved):', 'Note:', 'Engine:', 'Attestations:'],
-  failedLeg: ['Failed:', 'Tags (not moved):', 'Engine:', 'Not made on this builder:']
+  passing: ['Index:', 'Tags (moved):', 'Engine:', 'Attestations:', 'SBOM:'],
+  failedCheck: ['Failed:', 'Index:', 'Tags (not moved):', 'Note:', 'Engine:', 'Attestations:', 'SBOM:'],
+  failedLeg: ['Failed:', 'Tags (not moved):', 'Engine:', 'Not made on this builder:', 'SBOM:']
 };
 
 describe.each(Object.entries(fixtures) as Array<[keyof typeof fixtures, RunReport]>)('the %s summary', (name, report) => {
@@ -90,7 +90,7 @@ describe.each(Object.entries(fixtures) as Array<[keyof typeof fixtures, RunRepor
     }
     // The list's facts are separate <li>s in the HTML, too.
     const items = [...new JSDOM(r.html).window.document.querySelectorAll('body > ul:first-of-type > li')].map((li) => li.textContent!.split(':')[0]);
-    expect(items).toEqual(EXPECTED_FACTS[name].filter((l) => !['Failed:', 'Attestations:'].includes(l)).map((l) => l.slice(0, -1)));
+    expect(items).toEqual(EXPECTED_FACTS[name].filter((l) => !['Failed:', 'Attestations:', 'SBOM:'].includes(l)).map((l) => l.slice(0, -1)));
   });
 
   test('the table has one row per platform, each of six cells, none broken by a raw |', () => {

@@ -6,6 +6,7 @@ import type { Config } from '../types/config.js';
 import type { LegExport } from '../types/engine.js';
 import type { PlatformPlan } from '../types/plan.js';
 import { resolveLegCacheSpec } from '../cache/scope.js';
+import { parseList } from '../inputs.js';
 
 export interface LegArgsInput {
   config: Config;
@@ -76,8 +77,7 @@ export function buildLegArgs(input: LegArgsInput): string[] {
   for (const u of c.ulimit) args.push('--ulimit', u);
   if (!load) {
     if (c.provenance !== undefined) args.push('--provenance', c.provenance);
-    if (c.sbom !== undefined) args.push('--sbom', c.sbom);
-    for (const a of c.attests) args.push('--attest', a);
+    args.push(...resolveAttestArgs(c.sbom, c.attests));
   }
   for (const a of c.allow) args.push('--allow', a);
   args.push(c.context);
@@ -96,4 +96,32 @@ export function resolveCacheSpec(spec: string, scope: string, isExport: boolean,
 
 function isInlineCache(spec: string): boolean {
   return /(^|,)\s*type=inline\s*(,|$)/.test(spec);
+}
+
+/**
+ * `sbom` and `attests` as build-push-action passes them: `sbom` becomes `--attest type=sbom,…`
+ * (a bare boolean turns into buildx's `disabled=` attribute, so `sbom: true` is the default
+ * generator and `sbom: generator=IMAGE` names one), and takes precedence over any `type=sbom`
+ * entry of `attests`, which is then dropped. Each leg gets the flags, so each platform's image is
+ * scanned on its own and its SBOM rides beside it in the index.
+ */
+export function resolveAttestArgs(sbom: string | undefined, attests: string[]): string[] {
+  const args: string[] = [];
+  if (sbom !== undefined) args.push('--attest', resolveAttestationAttrs(`type=sbom,${sbom}`));
+  for (const a of attests) {
+    if (sbom !== undefined && hasAttestationType('sbom', a)) continue;
+    args.push('--attest', a);
+  }
+  return args;
+}
+
+/** `type=sbom,true` → `type=sbom,disabled=false`: buildx's attest attributes, as BPA rewrites them. */
+export function resolveAttestationAttrs(attrs: string): string {
+  return parseList(attrs)
+    .map((a) => (/^(true|false)$/i.test(a) ? `disabled=${a.toLowerCase() === 'false'}` : a))
+    .join(',');
+}
+
+function hasAttestationType(type: string, attrs: string): boolean {
+  return parseList(attrs).some((a) => a.replace(/\s+/g, '') === `type=${type}`);
 }

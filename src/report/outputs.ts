@@ -1,6 +1,7 @@
 /** Step outputs, shaped like build-push-action's where the names overlap. */
 import type { RunReport } from '../types/plan.js';
 import { toPlanJson } from '../plan/json.js';
+import { attestingOutputs } from './attesting.js';
 import { signingOutputs } from './signing.js';
 
 export function resolveOutputs(r: RunReport): Record<string, string> {
@@ -23,6 +24,11 @@ export function resolveOutputs(r: RunReport): Record<string, string> {
   if (r.call) out.call = JSON.stringify(r.call.json);
   // Every run that merged says whether it signed; the other helpers' attest rows sit beside these.
   if (r.index) Object.assign(out, signingOutputs(r));
+  if (r.index && r.attesting) {
+    const a = attestingOutputs(r);
+    out.attestations = a.attestations;
+    out['verify-commands'] = [out['verify-commands'], ...a.verifyCommands].filter(Boolean).join('\n');
+  }
   return out;
 }
 
@@ -30,6 +36,7 @@ export function platformsJson(r: RunReport): unknown[] {
   return (r.plan?.platforms ?? []).map((p) => {
     const leg = r.legs.find((l) => l.platform.platform === p.platform);
     const v = r.verification?.platforms.find((x) => x.platform === p.platform);
+    const sbom = r.sboms?.find((x) => x.platform === p.platform);
     return {
       platform: p.platform,
       strategy: p.strategy,
@@ -39,7 +46,8 @@ export function platformsJson(r: RunReport): unknown[] {
       durationMs: leg?.durationMs ?? null,
       compressedSize: leg?.compressedSize ?? null,
       verified: v ? v.ok : null,
-      checks: v?.checks ?? []
+      checks: v?.checks ?? [],
+      ...(sbom ? { sbom: { attestation: sbom.attestation ?? null, packages: sbom.packages ?? null, ...(sbom.note ? { note: sbom.note } : {}) } } : {})
     };
   });
 }

@@ -2,8 +2,9 @@
  * Report → markdown, as a pure function: the job summary, the PR check and the CLI's markdown
  * file are all this one string.
  */
-import type { BuiltLeg, PlatformVerification, RunReport } from '../types/plan.js';
+import type { BuiltLeg, PlatformSbom, PlatformVerification, RunReport } from '../types/plan.js';
 import { renderCallMarkdown } from './call.js';
+import { renderAttestingMarkdown } from './attesting.js';
 import { renderSigningMarkdown } from './signing.js';
 import { escapeFence, escapeMarkdown as esc, inlineCode, mermaidWord } from './escape.js';
 
@@ -53,8 +54,11 @@ export function renderMarkdown(r: RunReport): string {
   if (attested.length) out.push(`**Attestations:** ${attested.map((l) => `${inlineCode(l.platform.platform)} → ${l.attestations.map((a) => inlineCode(shortDigest(a.digest))).join(', ')}`).join('; ')}`, '');
   const savings = renderSavings(r);
   if (savings) out.push(savings, '');
+  if (r.sboms?.length) out.push(`**SBOM:** ${r.sboms.map(renderSbom).join('; ')}`, '');
   const signing = renderSigningMarkdown(r);
   if (signing) out.push(signing);
+  const attesting = renderAttestingMarkdown(r);
+  if (attesting) out.push(attesting);
   const pull = renderPullCommands(r);
   if (pull) out.push(details('How to get each platform', pull));
   const timeline = renderTimeline(r.legs);
@@ -102,6 +106,12 @@ export function renderSavings(r: RunReport): string | undefined {
     lines.push(`| ${inlineCode(p.platform)} | ${built} | ${time(s.emulatedMs, s.built === 'emulated')} | ${time(s.crossMs, s.built === 'cross')} | ${saved} | ${from} |`);
   }
   return lines.join('\n');
+}
+
+/** `linux/arm64` → 12 packages (`sha256:…`), or why it has none. */
+function renderSbom(s: PlatformSbom): string {
+  if (s.packages === undefined) return `${inlineCode(s.platform)} → ${esc(s.note ?? 'none')}`;
+  return `${inlineCode(s.platform)} → ${s.packages} package${s.packages === 1 ? '' : 's'}${s.attestation ? ` (${inlineCode(shortDigest(s.attestation))})` : ''}`;
 }
 
 /** "**Engine:** Docker 28.5.2 (classic store, overlay2) · builder `x` (docker-container, BuildKit 0.31.2, `moby/buildkit:v0.31.2`) · buildx 0.29.1 · QEMU 7.2.13". */

@@ -1,6 +1,7 @@
 /** Report → plain-text table for a terminal. Pure. */
 import type { RunReport, Verification } from '../types/plan.js';
 import { formatBytes, formatDuration, renderEngine, shortDigest } from './render.js';
+import { renderAttestingTerminal } from './attesting.js';
 import { renderSigningTerminal } from './signing.js';
 
 export function renderTable(rows: string[][]): string {
@@ -29,6 +30,8 @@ export function renderTerminal(r: RunReport): string {
   lines.push('', renderTable(rows));
   const signing = renderSigningTerminal(r);
   if (signing.length) lines.push('', ...signing);
+  const attesting = renderAttestingTerminal(r);
+  if (attesting.length) lines.push('', ...attesting);
   const failures = renderFailures(r.verification);
   if (failures) lines.push('', failures);
   if (r.error) lines.push('', `error: ${r.error}`);

@@ -31,7 +31,7 @@ export function imageSignatureStatement(digest: string): Buffer {
  * Why `payload` does not sign `digest` as an image signature, or undefined when it does: it must
  * be an in-toto v1 statement, of cosign's sign predicate, with a subject of exactly that digest.
  */
-export function statementProblem(payload: Buffer, digest: string): string | undefined {
+export function statementProblem(payload: Buffer, digest: string, predicateType: string = COSIGN_SIGN_PREDICATE): string | undefined {
   let doc: Partial<Statement>;
   try {
     doc = JSON.parse(payload.toString('utf8')) as Partial<Statement>;
@@ -39,7 +39,7 @@ export function statementProblem(payload: Buffer, digest: string): string | unde
     return 'the signed payload is not JSON';
   }
   if (doc._type !== IN_TOTO_STATEMENT_V1) return `the signed payload is not an in-toto Statement v1 (_type ${JSON.stringify(doc._type)})`;
-  if (doc.predicateType !== COSIGN_SIGN_PREDICATE) return `the statement's predicateType is ${JSON.stringify(doc.predicateType)}, not ${COSIGN_SIGN_PREDICATE}`;
+  if (doc.predicateType !== predicateType) return `the statement's predicateType is ${JSON.stringify(doc.predicateType)}, not ${predicateType}`;
   const algorithm = digestAlgorithm(digest);
   const hex = digestHex(digest);
   const subjects = Array.isArray(doc.subject) ? doc.subject : [];

@@ -26,8 +26,11 @@ export async function loadTrustMaterial(path?: string): Promise<TrustMaterial> {
   return toTrustMaterial(TrustedRoot.fromJSON(json));
 }
 
-/** Why `bundleBytes` is not a valid signature of `digest` by `policy`'s identity; undefined when it is. */
-export function bundleProblem(bundleBytes: Buffer, digest: string, policy: IdentityPolicy, trust: TrustMaterial): string | undefined {
+/**
+ * Why `bundleBytes` is not a valid signature of `digest` by `policy`'s identity; undefined when it
+ * is. `predicateType` is the statement's (an attestation's is SLSA provenance, not cosign's).
+ */
+export function bundleProblem(bundleBytes: Buffer, digest: string, policy: IdentityPolicy, trust: TrustMaterial, predicateType?: string): string | undefined {
   let bundle;
   try {
     bundle = bundleFromJSON(JSON.parse(bundleBytes.toString('utf8')));
@@ -48,5 +51,5 @@ export function bundleProblem(bundleBytes: Buffer, digest: string, policy: Ident
   } catch (err) {
     return (err as Error).message;
   }
-  return statementProblem(Buffer.from(envelope.payload), digest);
+  return statementProblem(Buffer.from(envelope.payload), digest, predicateType);
 }

@@ -23,8 +23,11 @@ import { verifyImage } from '../verify/checks.js';
 import { runSmoke } from '../verify/smoke-run.js';
 import { readProgramOrigin } from '../verify/dockerfile-origin.js';
 import { failsOnChecks } from '../verify/outcome.js';
+import { isSbomRequested, readSboms } from '../verify/sbom.js';
 import type { Signing } from '../types/sign.js';
 import { signVerified } from './sign.js';
+import { attestVerified } from './attest.js';
+import type { Attesting } from '../types/attest.js';
 
 export interface MergeContext {
   runDir: string;
@@ -89,6 +92,7 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
   if (layoutKept) report.layout = config.outDir;
 
   report.verification = await io.group('Verify', async () => verify(config, source, index.digest));
+  if (isSbomRequested(config.sbom, config.attests)) report.sboms = await readSboms(source, report.legs, { classicStore: report.builder?.legExport === 'docker-load' });
   if (config.smoke && report.verification) {
     const v = report.verification;
     await io.group('Smoke test', async () => {
@@ -110,8 +114,9 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
   }
   // Exactly the verified digests, before any tag points at them.
   report.signing = await signVerified(config, io, report, dests);
+  report.attesting = await attestVerified(config, io, report, dests);
   report.tagged = await io.group('Tag', async () => {
-    let t = decideTagging(config, report.verification, report.signing);
+    let t = decideTagging(config, report.verification, report.signing, report.attesting);
     if (!t.moved) {
       io.info(t.reason ?? 'no tags moved');
       config.exports.forEach((e, i) => {
@@ -157,6 +162,8 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
   }
   const s = report.signing;
   if (s?.required && !s.ok) throw new Error(`sign is true, but ${s.error ?? s.skipped ?? 'signing failed'}${report.tagged?.moved ? '' : '; no tag moved'}`);
+  const at = report.attesting;
+  if (at && !at.ok) throw new Error(`attest is true, but ${at.error ?? at.skipped ?? 'attesting failed'}${report.tagged?.moved ? '' : '; no tag moved'}`);
 }
 
 async function verify(config: Config, source: ImageSource, digest: string): Promise<Verification | undefined> {
@@ -192,8 +199,11 @@ async function engineStore(report: RunReport): Promise<ImageStore | undefined> {
   return report.engine.store;
 }
 
-/** Pure: tags move when every check passed (and required signing succeeded), or when the user asked to tag anyway. */
-export function decideTagging(config: Config, v: Verification | undefined, signing?: Signing): Tagged {
+/** Pure: tags move when every check passed (and required signing and attesting succeeded), or when the user asked to tag anyway. */
+export function decideTagging(config: Config, v: Verification | undefined, signing?: Signing, attesting?: Attesting): Tagged {
+  if ((!v || v.ok) && attesting && !attesting.ok && !(signing?.required && !signing.ok)) {
+    return config.verify === 'strict' ? { tags: config.tags, moved: false, reason: 'attestation failed: no tag moved (attest: true, verify: strict)' } : { tags: config.tags, moved: true, reason: 'attestation failed but verify is "warn": tags moved anyway' };
+  }
   const unsigned = signing?.required && !signing.ok;
   if ((!v || v.ok) && unsigned && config.verify === 'strict') return { tags: config.tags, moved: false, reason: 'signing failed: no tag moved (sign: true, verify: strict)' };
   if (!v || v.ok) return { tags: config.tags, moved: true, ...(unsigned ? { reason: 'signing failed but verify is "warn": tags moved anyway' } : {}) };

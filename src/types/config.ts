@@ -1,3 +1,4 @@
+import type { AttestConfig } from './attest.js';
 import type { SignConfig } from './sign.js';
 
 /** The validated configuration. Built once from action inputs or CLI argv; every later stage trusts it. */
@@ -139,6 +140,8 @@ export interface Config {
   crossCompile: CrossCompileMode;
   /** Keyless signing of the verified digests; absent (never signs) in configs built by hand. */
   sign?: SignConfig;
+  /** GitHub artifact attestations of the verified digests (`attest: true`); absent when off. */
+  attest?: AttestConfig;
   /** Where the merged OCI layout goes when not pushing. */
   outDir: string;
   /** Image name used for cache scopes and the report (first tag's repository, or the context's name). */

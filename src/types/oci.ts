@@ -40,6 +40,8 @@ export const ImageLayoutVersion = '1.0.0';
 export const AttestationRefType = 'vnd.docker.reference.type';
 export const AttestationRefDigest = 'vnd.docker.reference.digest';
 export const AttestationManifestValue = 'attestation-manifest';
+/** Annotation on each in-toto layer of an attestation manifest: the statement's predicate type. */
+export const AnnotationPredicateType = 'in-toto.io/predicate-type';
 
 export interface Platform {
   os: string;

@@ -7,6 +7,7 @@ import type { Mode } from './config.js';
 import type { BuilderFacts, EngineFacts } from './engine.js';
 import type { Matrix } from './matrix.js';
 import type { Descriptor } from './oci.js';
+import type { Attesting } from './attest.js';
 import type { Signing } from './sign.js';
 
 export type Strategy = 'native' | 'cross' | 'emulated';
@@ -179,13 +180,24 @@ export interface Tagged {
   failedTags?: Array<{ tag: string; reason: string }>;
 }
 
-/** Everything the report needs, gathered once at the end of the run (or at the failure). */
+/** A platform's SBOM attestation, as the summary and the `platforms` output show it. */
+export interface PlatformSbom {
+  platform: string;
+  /** The attestation manifest that holds it, kept beside the platform in the index. */
+  attestation?: string;
+  /** Packages its SBOM documents list (SPDX `packages`, CycloneDX `components`). */
+  packages?: number;
+  /** Why there is no count: no SBOM was made for this leg, or it could not be read. */
+  note?: string;
+}
+
 /** One `outputs` line and what the run did with it: files only, build only, loaded, written, or not. */
 export interface OutputNote {
   output: string;
   note: string;
 }
 
+/** Everything the report needs, gathered once at the end of the run (or at the failure). */
 export interface RunReport {
   /** What the step did (the `mode` input); absent means `all`. */
   mode?: Mode;
@@ -213,6 +225,10 @@ export interface RunReport {
   builder?: BuilderFacts;
   /** A `call` subrequest's result (check, outline, targets): then nothing was built. */
   call?: CallReport;
+  /** Per platform, when an SBOM was asked for (`sbom`, or a `type=sbom` entry of `attests`). */
+  sboms?: PlatformSbom[];
   /** Keyless signing of the verified digests, when this run signs. */
   signing?: Signing;
+  /** GitHub artifact attestations of the verified digests, when `attest` is true. */
+  attesting?: Attesting;
 }
