@@ -13,6 +13,8 @@
  *   GET  /v2/<name>/tags/list
  *
  * `pageSize` splits referrer listings into pages linked with `Link: <…>; rel="next"`.
+ * `losesReferrers` answers OCI-Subject but never lists the referrer: a registry that claims the
+ * API and drops the link, so nothing finds the signature afterwards.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -38,7 +40,7 @@ export interface OciRegistryStandIn {
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
-export async function startOciRegistryStandIn(opts: { pageSize?: number } = {}): Promise<OciRegistryStandIn> {
+export async function startOciRegistryStandIn(opts: { pageSize?: number; losesReferrers?: boolean } = {}): Promise<OciRegistryStandIn> {
   const blobs = new Map<string, Buffer>();
   const manifests = new Map<string, StoredManifest>();
   const tags = new Map<string, Map<string, string>>();
@@ -112,11 +114,12 @@ export async function startOciRegistryStandIn(opts: { pageSize?: number } = {}):
         const headers: Record<string, string> = { location: `/v2/${repo}/manifests/${digest}`, 'docker-content-digest': digest };
         const subject = (JSON.parse(body.toString('utf8')) as { subject?: { digest?: string } }).subject?.digest;
         if (subject) {
+          headers['oci-subject'] = subject;
+          if (opts.losesReferrers) return void res.writeHead(201, headers).end();
           const key = `${repo}@${subject}`;
           const list = referrers.get(key) ?? [];
           if (!list.includes(digest)) list.push(digest);
           referrers.set(key, list);
-          headers['oci-subject'] = subject;
         }
         return void res.writeHead(201, headers).end();
       }

@@ -83,3 +83,17 @@ export async function checkSignatures(client: RegistryClient, repo: string, targ
   if (manifests.length === 0) problems.push(`no signature found (looked in the ${via === 'referrers-api' ? 'referrers API' : 'referrers tag index'})`);
   return { digest: target.digest, ...(target.platform ? { platform: target.platform } : {}), ok: verified.length > 0, verified, problems, via };
 }
+
+/**
+ * Reads `target`'s signatures back from every repository the way `cosign verify` finds them and
+ * checks one verifies for `policy`; one problem per repository where none does. A registry may
+ * accept a referrer and still never list it: that image would carry a signature nobody finds.
+ */
+export async function confirmStored(repos: RepositoryTarget[], target: { digest: string; platform?: string }, policy: IdentityPolicy, trust: TrustMaterial): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { client, repo } of repos) {
+    const check = await checkSignatures(client, repo, target, policy, trust);
+    if (!check.ok) problems.push(`${client.registry}/${repo}: ${check.problems.join('; ')}`);
+  }
+  return problems;
+}

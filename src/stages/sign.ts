@@ -6,7 +6,7 @@
  */
 import type { Destination } from '../build/publish.js';
 import { cosignVerifyCommands } from '../sign/commands.js';
-import { signAndStore, type SignTarget } from '../sign/image.js';
+import { confirmStored, signAndStore, type SignTarget } from '../sign/image.js';
 import { decodeClaims, fetchIdToken } from '../sign/oidc.js';
 import { KeylessSigner } from '../sign/signer.js';
 import { bundleProblem, loadTrustMaterial } from '../sign/verify.js';
@@ -60,8 +60,10 @@ export async function signVerified(config: Config, io: Io, report: RunReport, de
       const check = (bundle: { bytes: Buffer }, digest: string) => bundleProblem(bundle.bytes, digest, { identity: signer.identity ?? '', issuer }, trust);
       for (const t of targets) {
         const entry = await signAndStore(signer, t, dests, (b) => check(b, t.descriptor.digest));
+        const lost = await confirmStored(dests, { digest: entry.digest }, { identity: signer.identity ?? '', issuer }, trust);
+        if (lost.length) throw new Error(`the signature of ${entry.digest} was stored but is not found when read back as cosign reads it: ${lost.join('; ')}`);
         entries.push(entry);
-        io.info(`signed ${t.platform ?? 'index'} ${entry.digest} → referrer ${entry.referrer} (${entry.via === 'referrers-api' ? 'referrers API' : 'referrers tag index'})`);
+        io.info(`signed ${t.platform ?? 'index'} ${entry.digest} → referrer ${entry.referrer} (${entry.via === 'referrers-api' ? 'referrers API' : 'referrers tag index'}; read back and verified in ${dests.length} repositor${dests.length === 1 ? 'y' : 'ies'})`);
       }
       io.info(`signed as ${signer.identity ?? '(unknown identity)'} (issuer ${issuer})`);
     });
