@@ -68,6 +68,19 @@ describe('start_bg', () => {
   });
 });
 
+describe('config_newer_than (how `up` finds a dockerd whose config changed since it started)', () => {
+  test('true for a config written after the process started, false for one written before', () => {
+    const conf = path.join(scratch, 'daemon.json');
+    fs.writeFileSync(conf, '{}');
+    const r = stackBash(`start_bg probe sleep sleep 60\npid=$(cat "$RUN_DIR/probe.pid"); echo $pid
+touch -d '-1 hour' ${JSON.stringify(conf)}; config_newer_than $pid ${JSON.stringify(conf)} && echo before:newer || echo before:older
+touch -d '+1 minute' ${JSON.stringify(conf)}; config_newer_than $pid ${JSON.stringify(conf)} && echo after:newer || echo after:older`);
+    const [pid, ...answers] = r.stdout.trim().split('\n');
+    started.push(Number(pid));
+    expect({ code: r.code, answers }).toEqual({ code: 0, answers: ['before:older', 'after:newer'] });
+  });
+});
+
 describe("status's lock check (daemons_holding_lock)", () => {
   test('names a daemon of ours that holds STACK_LOCK open, and is silent when none does', async () => {
     const lock = path.join(scratch, 'docker.lock');
