@@ -12,14 +12,23 @@
 #   scripts/stack.sh env ENGINE       print KEY=VALUE lines that select ENGINE for `docker`,
 #                                     e.g. `export $(scripts/stack.sh env docker28-classic)`
 #
-# Engines (all on unix sockets, all with `bridge: none`, `iptables: false`):
+# Engines (all on unix sockets, all with `iptables: false`):
 #   docker28-containerd  Debian forky's docker.io/docker-cli 28.5, buildx 0.29, containerd 2.1,
-#                        containerd image store; /var/run/docker.sock (the default)
+#                        containerd image store; /var/run/docker.sock (the default). Its
+#                        default network is the bridge `multiarch0` (203.0.113.1/24), which this
+#                        script creates: containers get a network namespace, and nothing they
+#                        send leaves the machine (no NAT, forwarding off on the bridge). BuildKit
+#                        runs SBOM generators (`--sbom generator=…`) on it.
 #   docker28-classic     the same dockerd, classic image store (overlay2), sharing containerd
 #                        in its own namespace; unix:///run/multiarch-stack/docker-classic.sock
 #   docker26-containerd  trixie's docker.io/docker-cli 26.1, buildx 0.13.1 and containerd 1.7,
 #                        extracted under /opt/multiarch-stack/docker26 (own containerd),
 #                        containerd image store; unix:///run/multiarch-stack/docker26.sock
+# The two extra engines keep `bridge: none`. `up` restarts a running dockerd of ours whose
+# config file changed since it started.
+#
+# The daemons never inherit the caller's open files: `flock LOCK scripts/stack.sh up` does not
+# leave them holding LOCK (`status` checks $STACK_LOCK, default /tmp/multiarch-docker.lock).
 #
 # Everything listens on loopback or unix sockets only. Nothing is pulled from Docker Hub: the
 # base images are assembled from Debian .deb files (apt) and imported with `docker import`.
@@ -27,7 +36,7 @@
 #   --build-context golang:1.19=docker-image://localhost:5000/library/golang:1.19
 #
 # Environment overrides: DOCKER (client binary for the docker28 engines),
-# STACK_REGISTRY_PORT (default 5000).
+# STACK_REGISTRY_PORT (default 5000), STACK_LOCK (the shared lock file `status` checks).
 set -euo pipefail
 
 STATE_DIR=/var/lib/multiarch-stack
@@ -39,6 +48,18 @@ REGISTRY_ADDR=127.0.0.1:${REGISTRY_PORT}
 REGISTRY=localhost:${REGISTRY_PORT}
 REGISTRY_URL=http://${REGISTRY_ADDR}
 ARCHES=(amd64 arm64)
+# The lock everyone takes around Docker work (flock); no daemon of ours may hold it.
+STACK_LOCK=${STACK_LOCK:-/tmp/multiarch-docker.lock}
+# The default engine's bridge. Its subnet is TEST-NET-3 (RFC 5737): reserved for documentation,
+# so it is neither routed on the internet nor a private range (RFC 1918) that a LAN, VPN or cloud
+# network near this machine could be using; a packet addressed to it can only mean this bridge.
+# (Not TEST-NET-1, 192.0.2.0/24: some sandboxes put eth0 there.) Nothing a container sends goes
+# further than this machine: dockerd adds no NAT (iptables/ip-masq off) and sets no forwarding,
+# and the bridge's own forwarding switch is off, which makes the kernel answer "host unreachable"
+# for any other destination even where net.ipv4.ip_forward is 1. IPv6 is off on it.
+BRIDGE=multiarch0
+BRIDGE_CIDR=203.0.113.1/24
+BRIDGE_SUBNET=203.0.113.0/24
 ENGINES=(docker28-containerd docker28-classic docker26-containerd)
 DEFAULT_ENGINE=docker28-containerd
 # Debian forky's engine packages for the default engine (apt pin 100: only these come from
@@ -139,6 +160,15 @@ pid_alive() { # pidfile [expected-comm]
     [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$2"* ]] || return 1
   fi
 }
+# close_inherited_fds — close every fd above 2 of this (sub)shell. (The glob's own directory fd
+# is gone by the time the loop runs; closing an fd that is not open is not an error.)
+close_inherited_fds() {
+  local f fd
+  for f in /proc/self/fd/*; do
+    fd=${f##*/}
+    if ((fd > 2)); then exec {fd}>&-; fi
+  done
+}
 # start_bg NAME COMM CMD... — start a daemon detached, logs and pid file under our dirs.
 start_bg() {
   local name=$1 comm=$2; shift 2
@@ -148,7 +178,13 @@ start_bg() {
     return 0
   fi
   printf '\n==== %s: starting %s\n' "$(date -Is)" "$*" >>"$LOG_DIR/$name.log"
-  nohup setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  (
+    # Only stdin, stdout and stderr go to the daemon: any other fd the caller left open (the
+    # lock of `flock LOCK scripts/stack.sh up`, a pipe) would stay open, and a lock held, for
+    # as long as the daemon runs.
+    close_inherited_fds
+    exec nohup setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null
+  ) &
   echo $! >"$RUN_DIR/$name.pid"
   log "started $name (pid $!), log $LOG_DIR/$name.log"
 }
@@ -315,11 +351,85 @@ ensure_default_packages() {
   forky_packages_ok || die "after apt-get install, these are not forky's: $(for p in "${FORKY_PKGS[@]}"; do printf '%s=%s ' "$p" "$(pkg_version "$p" || echo none)"; done)"
 }
 
+# The default engine's config: the containerd image store, and its default network on our
+# bridge with no iptables rules (so no NAT, ip6tables included) and no forwarding switched on.
+DEFAULT_DAEMON_JSON='{"features":{"containerd-snapshotter":true},"bridge":"'$BRIDGE'","iptables":false,"ip6tables":false,"ip-forward":false,"ip-masq":false}'
 write_daemon_json() {
   local f=/etc/docker/daemon.json
-  local want='{"features":{"containerd-snapshotter":true},"bridge":"none","iptables":false}'
+  local want=$DEFAULT_DAEMON_JSON
   if [[ -f "$f" ]] && ! grep -q containerd-snapshotter "$f"; then cp "$f" "$f.bak-multiarch-stack"; fi
   write_file "$f" "$want" || true
+}
+
+# sysctl_set KEY VALUE — KEY as a path under /proc/sys (net/ipv4/conf/…), written if it differs.
+sysctl_set() {
+  local f=/proc/sys/$1
+  [[ "$(cat "$f" 2>/dev/null)" == "$2" ]] && return 0
+  echo "$2" >"$f" 2>/dev/null || die "cannot set $f to $2 (need root and a writable /proc/sys)"
+}
+# ensure_bridge — BRIDGE exists, is up, has exactly BRIDGE_CIDR, forwarding off, IPv6 off.
+# Idempotent. Sets BRIDGE_CREATED=1 when it had to create it (a dockerd started before then
+# has no bridge network to attach containers to).
+BRIDGE_CREATED=0
+ensure_bridge() {
+  local other
+  command -v ip >/dev/null 2>&1 || install_packages iproute2
+  # The subnet must mean this bridge only: refuse it if another interface has an address in it.
+  other=$(ip -4 -o addr show to "$BRIDGE_SUBNET" | awk -v b="$BRIDGE" '$2 != b {print $2}' | sort -u | paste -sd' ' -)
+  [[ -z "$other" ]] || die "$BRIDGE_SUBNET (for bridge $BRIDGE) is already used by: $other"
+  if ! ip link show dev "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge || die "cannot create bridge $BRIDGE (ip link add … type bridge; needs CAP_NET_ADMIN)"
+    BRIDGE_CREATED=1
+    log "created bridge $BRIDGE"
+  fi
+  [[ -d "/sys/class/net/$BRIDGE/bridge" ]] || die "$BRIDGE exists and is not a bridge"
+  # before the address and `up`: not a packet is forwarded from it, not one IPv6 address made
+  sysctl_set "net/ipv4/conf/$BRIDGE/forwarding" 0
+  sysctl_set "net/ipv6/conf/$BRIDGE/disable_ipv6" 1
+  if [[ "$(bridge_addrs)" != "$BRIDGE_CIDR" ]]; then
+    ip -4 addr flush dev "$BRIDGE"
+    ip addr add "$BRIDGE_CIDR" dev "$BRIDGE" || die "cannot put $BRIDGE_CIDR on $BRIDGE"
+    log "$BRIDGE: address $BRIDGE_CIDR"
+  fi
+  ip link set dev "$BRIDGE" up || die "cannot set $BRIDGE up"
+}
+bridge_addrs() { ip -4 -o addr show dev "$BRIDGE" 2>/dev/null | awk '{print $4}' | paste -sd' ' -; }
+# bridge_problem — empty when BRIDGE is as ensure_bridge leaves it and the default engine's
+# `bridge` network is on it; otherwise what is wrong.
+bridge_problem() {
+  local net
+  [[ -d "/sys/class/net/$BRIDGE/bridge" ]] || { echo "no bridge $BRIDGE"; return; }
+  [[ " $(ip -o link show dev "$BRIDGE") " == *"<"*UP*">"* ]] || { echo "$BRIDGE is down"; return; }
+  [[ "$(bridge_addrs)" == "$BRIDGE_CIDR" ]] || { echo "$BRIDGE has address(es) '$(bridge_addrs)', not $BRIDGE_CIDR"; return; }
+  [[ "$(cat "/proc/sys/net/ipv4/conf/$BRIDGE/forwarding")" == 0 ]] || { echo "forwarding is on for $BRIDGE"; return; }
+  [[ "$(cat "/proc/sys/net/ipv6/conf/$BRIDGE/disable_ipv6")" == 1 ]] || { echo "IPv6 is on for $BRIDGE"; return; }
+  net=$(docker_ network inspect bridge -f '{{index .Options "com.docker.network.bridge.name"}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' 2>&1) ||
+    { echo "the default engine has no bridge network ($net)"; return; }
+  [[ "$net" == "$BRIDGE $BRIDGE_SUBNET" ]] || echo "the default engine's bridge network is '$net', not '$BRIDGE $BRIDGE_SUBNET'"
+}
+
+# daemons_holding_lock — "NAME pid PID fd N" for each daemon of ours with STACK_LOCK open.
+daemons_holding_lock() {
+  local f name pid fd
+  for f in "$RUN_DIR"/*.pid; do
+    [[ -f "$f" ]] || continue
+    name=${f##*/}
+    name=${name%.pid}
+    pid=$(cat "$f" 2>/dev/null) || continue
+    if ! [[ "$pid" =~ ^[0-9]+$ ]] || ! running "$pid"; then continue; fi
+    for fd in "/proc/$pid/fd/"*; do
+      [[ "$(readlink "$fd" 2>/dev/null)" == "$STACK_LOCK" ]] && echo "$name pid $pid fd ${fd##*/}"
+    done
+  done
+  return 0
+}
+
+# config_newer_than PID FILE — FILE was written after process PID started (to the second).
+config_newer_than() {
+  local started written
+  started=$(date -d "$(ps -o lstart= -p "$1")" +%s 2>/dev/null) || return 1
+  written=$(stat -c %Y "$2" 2>/dev/null) || return 1
+  ((written > started))
 }
 
 # start_containerd NAME SOCKET CMD... — start CMD (a containerd) unless SOCKET answers.
@@ -352,13 +462,18 @@ engine_probe() {
   if [[ "$dstat" == *io.containerd.snapshotter* ]]; then E_STORE=containerd; else E_STORE=classic; fi
 }
 
-# start_dockerd ENGINE CMD... — start CMD (a dockerd) for ENGINE unless it runs, wait for
-# `docker info`, check `docker buildx version` with the engine's client; sets E_* as
+# start_dockerd ENGINE CONF CMD... — start CMD (a dockerd, reading CONF) for ENGINE unless it
+# runs with CONF as it is now (one of ours started before CONF last changed is restarted), wait
+# for `docker info`, check `docker buildx version` with the engine's client; sets E_* as
 # engine_probe does, and E_BUILDX.
 start_dockerd() {
-  local e=$1 name i ok=0
-  shift
+  local e=$1 conf=$2 name i ok=0
+  shift 2
   name=$(engine_pidname "$e")
+  if pid_alive "$RUN_DIR/$name.pid" dockerd && config_newer_than "$(cat "$RUN_DIR/$name.pid")" "$conf"; then
+    log "$e: $conf changed since its dockerd started: restarting it"
+    stop_bg "$name" dockerd
+  fi
   start_bg "$name" dockerd "$@"
   for ((i = 0; i < 120; i++)); do
     if engine_probe "$e"; then ok=1; break; fi
@@ -398,10 +513,15 @@ ensure_default_engine() {
   [[ -n "${DOCKER:-}" && -x "$DOCKER" ]] || DOCKER=""
   pick_docker
   [[ -n "$DOCKER" ]] || die "no docker client after install"
+  ensure_bridge
+  if ((BRIDGE_CREATED)) && pid_alive "$RUN_DIR/$(engine_pidname "$DEFAULT_ENGINE").pid" dockerd; then
+    log "$DEFAULT_ENGINE started before bridge $BRIDGE existed: restarting it"
+    stop_bg "$(engine_pidname "$DEFAULT_ENGINE")" dockerd
+  fi
   write_daemon_json
   setup_binfmt # before the daemons start: buildkit probes emulators at start-up
   start_containerd containerd /run/containerd/containerd.sock containerd
-  start_dockerd "$DEFAULT_ENGINE" dockerd --containerd=/run/containerd/containerd.sock \
+  start_dockerd "$DEFAULT_ENGINE" /etc/docker/daemon.json dockerd --containerd=/run/containerd/containerd.sock \
     --host="unix://$(engine_sock "$DEFAULT_ENGINE")" --config-file=/etc/docker/daemon.json
   if [[ "$E_STORE" != containerd ]]; then
     warn "$DEFAULT_ENGINE is not using the containerd image store; multi-platform builds with the docker driver need it"
@@ -417,7 +537,7 @@ ensure_classic_engine() {
   local e=docker28-classic conf=$STATE_DIR/docker-classic.json
   write_file "$conf" '{"features":{"containerd-snapshotter":false},"bridge":"none","iptables":false}' || true
   mkdir -p "$STATE_DIR/docker-classic" "$RUN_DIR/docker-classic-exec"
-  start_dockerd "$e" dockerd --config-file="$conf" \
+  start_dockerd "$e" "$conf" dockerd --config-file="$conf" \
     --containerd=/run/containerd/containerd.sock \
     --containerd-namespace=moby-classic --containerd-plugins-namespace=plugins.moby-classic \
     --data-root="$STATE_DIR/docker-classic" --exec-root="$RUN_DIR/docker-classic-exec" \
@@ -487,7 +607,7 @@ disabled_plugins = [\"io.containerd.grpc.v1.cri\"]
   mkdir -p "$STATE_DIR/docker26" "$RUN_DIR/docker26-exec"
   start_containerd containerd26 "$RUN_DIR/containerd26.sock" \
     env PATH="$path" "$D26_DIR/usr/bin/containerd" --config "$ctd"
-  start_dockerd "$e" env PATH="$path" "$D26_DIR/usr/sbin/dockerd" --config-file="$conf" \
+  start_dockerd "$e" "$conf" env PATH="$path" "$D26_DIR/usr/sbin/dockerd" --config-file="$conf" \
     --containerd="$RUN_DIR/containerd26.sock" \
     --data-root="$STATE_DIR/docker26" --exec-root="$RUN_DIR/docker26-exec" \
     --pidfile="$RUN_DIR/docker26.daemon.pid" --host="unix://$(engine_sock "$e")"
@@ -886,6 +1006,18 @@ cmd_status() {
   if [[ -n "$onpath" && "$onpath" != "${DOCKER:-}" ]]; then
     # (`docker version` prints the client part and fails when the engine is down)
     echo "\`docker\` on PATH : $onpath (client $("$onpath" version -f '{{.Client.Version}}' 2>/dev/null | head -n1 || true), buildx: $(env -u DOCKER_CONFIG "$onpath" buildx version 2>/dev/null | cut -d' ' -f2 || true))"
+  fi
+  p=$(bridge_problem)
+  if [[ -z "$p" ]]; then
+    echo "bridge        : $BRIDGE $BRIDGE_CIDR, up, forwarding off, IPv6 off; $DEFAULT_ENGINE's default network"
+  else
+    echo "bridge        : NOT OK — $p (scripts/stack.sh up sets it up)"; bad=1
+  fi
+  p=$(daemons_holding_lock)
+  if [[ -z "$p" ]]; then
+    echo "lock          : no daemon of ours holds $STACK_LOCK open"
+  else
+    echo "lock          : HELD BY DAEMONS — $(paste -sd';' - <<<"$p") (restart them: scripts/stack.sh down; flock -o $STACK_LOCK scripts/stack.sh up)"; bad=1
   fi
   if pid_alive "$RUN_DIR/containerd.pid" containerd; then
     echo "containerd    : up — pid $(cat "$RUN_DIR/containerd.pid"), /run/containerd/containerd.sock ($(containerd --version 2>/dev/null | cut -d' ' -f3))"

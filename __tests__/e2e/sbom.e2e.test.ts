@@ -7,10 +7,10 @@
  * store (the docker driver, legs loaded and read back) no attestation can be made: it says so.
  *
  * BuildKit runs a generator on the worker's default network, which for dockerd's built-in BuildKit
- * is the `bridge` network. The stack's engines run with `bridge: none`, so there the first case
- * needs an engine that has one: MULTIARCH_BRIDGE_DOCKER_HOST names it (a runner's dockerd has one).
+ * is the `bridge` network: the first case runs on the default engine, whose bridge scripts/stack.sh
+ * sets up (no NAT, no forwarding); without it the case fails, naming `scripts/stack.sh up`.
  */
-import { engineEnv, requireEngine } from '../stack/engines.js';
+import { DEFAULT_ENGINE, engineEnv, requireBridge, requireEngine } from '../stack/engines.js';
 import { ensureSbomGenerator } from '../stack/sbom-generator.js';
 import { BASE_CONTEXTS, REGISTRY, REGISTRY_URL, indexPlatforms, registryManifest, requireRegistry, requireStack, runAction, uniqueTag, type ActionRun } from './harness.js';
 
@@ -53,10 +53,10 @@ describe('a two-platform push with sbom: generator=… (containerd store)', () =
   let sboms: Awaited<ReturnType<typeof sbomsByPlatform>>;
 
   beforeAll(async () => {
-    const engine = process.env['MULTIARCH_BRIDGE_DOCKER_HOST'];
+    requireBridge();
     run = await runAction(
       { network: 'host', 'build-contexts': BASE_CONTEXTS, context: 'examples/go-cross', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `${REGISTRY}/${repo}:${tag}`, sbom: `generator=${generator}` },
-      engine ? { DOCKER_HOST: engine } : {}
+      engineEnv(DEFAULT_ENGINE)
     );
     const index = await registryManifest(repo, tag);
     sboms = index ? await sbomsByPlatform(repo, index.body) : {};

@@ -118,3 +118,21 @@ export function requireEngine(name: EngineName): void {
     fail(`is not what it should be (${expect.what}): server ${version}, buildx ${bxVersion || '?'}, ${store} image store`);
   }
 }
+
+/** The default engine's bridge (scripts/stack.sh: BRIDGE, BRIDGE_SUBNET): no NAT, no forwarding. */
+export const STACK_BRIDGE = { name: 'multiarch0', subnet: '203.0.113.0/24' } as const;
+
+/**
+ * Throws (never skips) unless the default engine's `bridge` network is the stack's bridge.
+ * BuildKit runs SBOM generators on its worker's default network, which for dockerd's built-in
+ * BuildKit is `bridge`; an engine with `bridge: none` fails the build with "network bridge not found".
+ */
+export function requireBridge(): void {
+  requireEngine(DEFAULT_ENGINE);
+  const net = docker(['network', 'inspect', 'bridge', '--format', '{{index .Options "com.docker.network.bridge.name"}} {{range .IPAM.Config}}{{.Subnet}}{{end}}'], engineProcessEnv(DEFAULT_ENGINE));
+  const want = `${STACK_BRIDGE.name} ${STACK_BRIDGE.subnet}`;
+  if (!net.ok || net.out !== want) {
+    const got = net.ok ? `its bridge network is '${net.out}'` : `it has no bridge network (${net.problem})`;
+    throw new Error(`Docker engine ${DEFAULT_ENGINE} must have the bridge network '${want}' (BuildKit runs SBOM generators on it), but ${got}; run \`bash scripts/stack.sh up\` (and see \`bash scripts/stack.sh status\`)`);
+  }
+}
