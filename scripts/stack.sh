@@ -5,8 +5,9 @@
 #                        install (if needed) and start: QEMU binfmt handlers, the default
 #                        engine (containerd + dockerd, containerd image store), a local
 #                        registry on 127.0.0.1:5000, multi-arch base images (busybox:1.35,
-#                        golang:1.19, python:3.11-slim) built from Debian packages and pushed
-#                        to it, and (unless --engines default) the two extra engines.
+#                        golang:1.19, python:3.11-slim, node:18-slim) built from Debian
+#                        packages (node's npm from its registry tarball) and pushed to it,
+#                        and (unless --engines default) the two extra engines.
 #   scripts/stack.sh down             stop what `up` started (by pid file)
 #   scripts/stack.sh status           report each piece; exit non-zero if any is not up
 #   scripts/stack.sh env ENGINE       print KEY=VALUE lines that select ENGINE for `docker`,
@@ -72,7 +73,11 @@ D26_DIR=/opt/multiarch-stack/docker26
 D26_CLIENT_BIN=$D26_DIR/client/bin
 D26_CONFIG=$D26_DIR/config
 # name:tag of every base image, in build order
-IMAGES=(busybox:1.35 golang:1.19 python:3.11-slim)
+IMAGES=(busybox:1.35 golang:1.19 python:3.11-slim node:18-slim)
+# npm for the node image, from the npm registry: it bundles its dependencies (all JavaScript),
+# where Debian's npm package pulls in some 480 node-* packages. 10.x still supports Node 18.
+NPM_VERSION=10.9.9
+NPM_INTEGRITY=sha512-1g+6jLQvaIuB4zwvHL7yrXuXcWZwDsCtBX8bbWDqbvJSSr9nPiDDWTHNgwXR27iIcTTW7v3A57hDW9RYv2W4Yg==
 # Packages never pulled into a base image rootfs (maintainer-script machinery).
 EXCLUDED_DEPS=" dpkg install-info debconf debconf-2.0 perl-base libc-bin debianutils base-files adduser passwd init-system-helpers lsb-base sensible-utils "
 export DEBIAN_FRONTEND=noninteractive
@@ -681,19 +686,31 @@ ensure_foreign_arches() {
   if ((need_update)); then apt-get update -q; fi
 }
 
+# apt_view ARCH — sets APT_VIEW (declare it local first) to apt options under which apt sees the packages a fresh Debian
+# ARCH system would: ARCH is the only architecture, so a bare name is ARCH's (or Architecture:
+# all), and so are the dependencies of an `all` package (node-acorn Depends: nodejs); and the
+# dpkg status is empty, so a package the host has from elsewhere (nodesource's nodejs 20) cannot
+# make a release pinned low (forky's nodejs 24) the candidate over bookworm's. No cache files:
+# they would be built for this view and thrown away by the next plain apt call.
+apt_view() {
+  local empty=$CACHE_DIR/empty-dpkg-status
+  mkdir -p "$CACHE_DIR"
+  [[ -f "$empty" ]] || : >"$empty"
+  APT_VIEW=(-o "APT::Architecture=$1" -o "APT::Architectures=$1" -o "Dir::State::status=$empty"
+    -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=)
+}
+
 # resolve_deps ARCH PKG... — the Depends/Pre-Depends closure of PKG... for ARCH (first
 # installable alternative of each dependency; a virtual one resolves to its first
-# provider), without the packages in EXCLUDED_DEPS. Prints apt names, one per line:
-# "name" for the native architecture and for Architecture: all packages, "name:arch"
-# otherwise. One `apt-cache depends --recurse` call: the cache is big, calls are slow.
+# provider), without the packages in EXCLUDED_DEPS, as apt_view ARCH sees them. Prints apt
+# names, one per line, for deb_files/fetch_debs under the same view. One
+# `apt-cache depends --recurse` call: the cache is big, calls are slow.
 resolve_deps() {
-  local arch=$1 native p roots=() out
+  local arch=$1 roots out APT_VIEW
   shift
-  native=$(dpkg --print-architecture)
-  for p in "$@"; do
-    if [[ "$arch" == "$native" ]]; then roots+=("$p"); else roots+=("$p:$arch"); fi
-  done
-  out=$(apt-cache depends --recurse --important "${roots[@]}") || die "apt-cache depends failed for ${roots[*]}"
+  roots=("$@")
+  apt_view "$arch"
+  out=$(apt-cache "${APT_VIEW[@]}" depends --recurse --important "${roots[@]}") || die "apt-cache depends failed for ${roots[*]}"
   awk -v roots="${roots[*]}" -v excl="$EXCLUDED_DEPS" '
     function add(x) { deps[cur] = deps[cur] " " x }
     /^[^ ]/ { cur = $0; inchain = 0; pending = 0; next }
@@ -727,20 +744,33 @@ resolve_deps() {
     }' <<<"$out"
 }
 
-# fetch_debs PKG... (apt names from resolve_deps, or NAME/RELEASE) — download into the cache
-# what is not there yet; print the .deb paths.
-fetch_debs() {
-  local uris fname missing=() files=() n=0
-  mkdir -p "$CACHE_DIR/debs"
-  chown _apt "$CACHE_DIR/debs" 2>/dev/null || true
-  uris=$(apt-get download --print-uris "$@") || die "apt cannot download some of: $*"
+# deb_files [--arch ARCH] PKG... (apt names from resolve_deps ARCH, or NAME/RELEASE) — the
+# .deb file names apt would download for them (as apt_view ARCH sees them, with --arch), one
+# per line, in order.
+deb_files() {
+  local uris fname n=0 APT_VIEW=()
+  if [[ "${1:-}" == --arch ]]; then apt_view "$2"; shift 2; fi
+  uris=$(apt-get "${APT_VIEW[@]}" download --print-uris "$@") || die "apt cannot download some of: $*"
   while read -r _ fname _; do
     [[ -n "$fname" ]] || continue
     n=$((n + 1))
-    files+=("$CACHE_DIR/debs/$fname")
-    [[ -s "$CACHE_DIR/debs/$fname" ]] || missing+=("$fname")
+    printf '%s\n' "$fname"
   done <<<"$uris"
   ((n == $#)) || die "apt gave $n download(s) for $# package(s): $*"
+}
+
+# fetch_debs [--arch ARCH] PKG... (as for deb_files) — download into the cache what is not
+# there yet; print the .deb paths.
+fetch_debs() {
+  local out fname missing=() files=() arch=() APT_VIEW=()
+  if [[ "${1:-}" == --arch ]]; then arch=(--arch "$2"); apt_view "$2"; shift 2; fi
+  mkdir -p "$CACHE_DIR/debs"
+  chown _apt "$CACHE_DIR/debs" 2>/dev/null || true
+  out=$(deb_files "${arch[@]}" "$@")
+  while read -r fname; do
+    files+=("$CACHE_DIR/debs/$fname")
+    [[ -s "$CACHE_DIR/debs/$fname" ]] || missing+=("$fname")
+  done <<<"$out"
   if ((${#missing[@]})); then
     log "downloading ${#missing[@]} package(s) into $CACHE_DIR/debs"
     # apt-get download takes names, not file names: name_version_arch.deb -> name:arch=version
@@ -754,7 +784,7 @@ fetch_debs() {
       v=${v//%3a/:}
       if [[ "$a" == all ]]; then names+=("$n=$v"); else names+=("$n:$a=$v"); fi
     done
-    (cd "$CACHE_DIR/debs" && apt-get download -q "${names[@]}" >&2) || die "apt-get download failed"
+    (cd "$CACHE_DIR/debs" && apt-get "${APT_VIEW[@]}" download -q "${names[@]}" >&2) || die "apt-get download failed"
   fi
   printf '%s\n' "${files[@]}"
 }
@@ -764,8 +794,17 @@ image_packages() { # NAME
   busybox) echo busybox-static libc6 ;;
   golang) echo busybox-static libc6 golang-1.19-go ;; # (+ golang-1.19-src, Architecture: all, as its dependency)
   python) echo busybox-static libc6 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib zlib1g libexpat1 ;;
+  node) echo busybox-static libc6 nodejs ;; # (npm comes from its own tarball: see fetch_npm)
   *) die "unknown image $1" ;;
   esac
+}
+# image_debs NAME ARCH — the .deb file names the rootfs of NAME for ARCH is made from.
+image_debs() {
+  local out pkgs
+  # shellcheck disable=SC2046
+  out=$(resolve_deps "$2" $(image_packages "$1"))
+  mapfile -t pkgs <<<"$out"
+  deb_files --arch "$2" "${pkgs[@]}"
 }
 image_changes() { # NAME — prints one --change per line
   local base=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -778,7 +817,24 @@ image_changes() { # NAME — prints one --change per line
       'WORKDIR /go' 'CMD ["/bin/sh"]' ;;
   python)
     printf '%s\n' "ENV PATH=$base" 'ENV LANG=C.UTF-8' 'ENV PYTHON_VERSION=3.11' 'CMD ["python3"]' ;;
+  node)
+    printf '%s\n' "ENV PATH=$base" 'ENV NODE_VERSION=18' "ENV NPM_VERSION=$NPM_VERSION" 'CMD ["node"]' ;;
   esac
+}
+
+# fetch_npm — prints the path of npm's tarball in the cache, downloaded from the npm registry
+# (the one download here that is not a .deb) and checked against NPM_INTEGRITY.
+fetch_npm() {
+  local f=$CACHE_DIR/npm/npm-$NPM_VERSION.tgz
+  npm_intact() { [[ -s "$1" && "sha512-$(openssl dgst -sha512 -binary "$1" | base64 -w0)" == "$NPM_INTEGRITY" ]]; }
+  if ! npm_intact "$f"; then
+    mkdir -p "$CACHE_DIR/npm"
+    log "downloading npm $NPM_VERSION from registry.npmjs.org"
+    curl -fsSL -m 300 -o "$f.part" "https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz" || die "cannot download npm $NPM_VERSION"
+    npm_intact "$f.part" || { rm -f "$f.part"; die "npm-$NPM_VERSION.tgz does not match $NPM_INTEGRITY"; }
+    mv "$f.part" "$f"
+  fi
+  echo "$f"
 }
 
 make_skeleton() { # ROOTFS
@@ -798,7 +854,7 @@ build_rootfs() { # NAME ARCH ROOTFS
   out=$(resolve_deps "$arch" $(image_packages "$name"))
   mapfile -t pkgs <<<"$out"
   log "$name/$arch: ${#pkgs[@]} packages: ${pkgs[*]}"
-  out=$(fetch_debs "${pkgs[@]}")
+  out=$(fetch_debs --arch "$arch" "${pkgs[@]}")
   mapfile -t debs <<<"$out"
   rm -rf "$r"
   make_skeleton "$r"
@@ -829,6 +885,22 @@ build_rootfs() { # NAME ARCH ROOTFS
     # byte-compile the stdlib (pyc files are architecture-independent)
     chroot "$r" /usr/bin/python3.11 -m compileall -q /usr/lib/python3.11 >/dev/null 2>&1 ||
       warn "compileall failed for python/$arch (images still work, start-up is slower)"
+    ;;
+  node)
+    # where the official images put npm (there under /usr/local), linked as they link it
+    out=$(fetch_npm)
+    mkdir -p "$r/usr/lib/node_modules/npm"
+    tar -xzf "$out" -C "$r/usr/lib/node_modules/npm" --strip-components=1 --no-same-owner
+    ln -sfn ../lib/node_modules/npm/bin/npm-cli.js "$r/usr/bin/npm"
+    ln -sfn ../lib/node_modules/npm/bin/npx-cli.js "$r/usr/bin/npx"
+    mkdir -p "$r/root/.npm"
+    # node and npm run in the rootfs (arm64's through the qemu binfmt handler)
+    out=$(chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin sh -c 'node -p process.arch && npm --version' 2>&1) ||
+      die "node or npm does not run in the node/$arch rootfs: $out"
+    [[ "$out" == "$([[ $arch == amd64 ]] && echo x64 || echo "$arch")"$'\n'"$NPM_VERSION" ]] ||
+      die "node/$arch: node -p process.arch, npm --version printed '$out'"
+    log "node/$arch: node and npm $NPM_VERSION run, process.arch ${out%%$'\n'*}"
+    pkgs+=("npm@$NPM_VERSION")
     ;;
   esac
   # shellcheck disable=SC2016

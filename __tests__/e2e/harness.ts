@@ -18,7 +18,8 @@ export const REGISTRY_URL = 'http://127.0.0.1:5000';
 export const BASE_CONTEXTS = [
   'golang:1.19=docker-image://localhost:5000/library/golang:1.19',
   'busybox:1.35=docker-image://localhost:5000/library/busybox:1.35',
-  'python:3.11-slim=docker-image://localhost:5000/library/python:3.11-slim'
+  'python:3.11-slim=docker-image://localhost:5000/library/python:3.11-slim',
+  'node:18-slim=docker-image://localhost:5000/library/node:18-slim'
 ].join('\n');
 
 export interface StepResult {

@@ -72,7 +72,13 @@ test.each([
     'emulated arm64 alone, no ratio for the language: the measured leg only',
     [entry('linux/arm64', 'emulated', { emulatedRuns: 2, built: 'emulated', source: 'no measured ratio for jvm yet' })],
     [100_000],
-    { built: 'emulated', legMs: 100_000, emulatedRuns: 2, source: 'no measured ratio for jvm yet' }
+    { built: 'emulated', legMs: 100_000, emulatedMs: 100_000, emulatedRuns: 2, source: 'no measured ratio for jvm yet' }
+  ],
+  [
+    'rewritten arm64 alone, no ratio for the language: the measured leg only',
+    [entry('linux/arm64', 'cross', { emulatedRuns: 1, built: 'cross', source: 'no measured ratio for node yet' })],
+    [12_000],
+    { built: 'cross', legMs: 12_000, crossMs: 12_000, emulatedRuns: 1, source: 'no measured ratio for node yet' }
   ]
 ])('%s', (_name, platforms, durations, expected) => {
   const legs = platforms.map((p, i) => leg(p, durations[i]!));
@@ -95,4 +101,16 @@ test('the summary shows the measured leg beside the estimate, and the source', (
     '| --- | --- | --- | --- | --- | --- |',
     '| `linux/arm64` | cross (rewritten) | ~228 s (estimate) | 60 s | ~168 s | 3.8× bench |'
   ]);
+});
+
+// With no ratio for the language there is nothing to estimate from, but the leg that ran was
+// measured: its time still stands in its column.
+test.each([
+  ['cross', 12_000, '| `linux/arm64` | cross (rewritten) | – | 12 s | – | no measured ratio for node yet |'],
+  ['emulated', 100_000, '| `linux/arm64` | emulated | 100 s | – | – | no measured ratio for node yet |']
+] as const)('no ratio for the language: the summary still shows the %s leg it measured', (built, ms, row) => {
+  const platforms = [entry('linux/arm64', built, { emulatedRuns: 1, built, source: 'no measured ratio for node yet' })];
+  const measured = measureSavings(platforms, [leg(platforms[0]!, ms)]);
+  const md = renderSavings({ image: 'x', tags: [], pushed: false, legs: [], logs: {}, durationMs: 0, plan: { platforms: measured, languages: ['node'], qemu: [], warnings: [], dockerfile: 'Dockerfile' } })!;
+  expect(md.split('\n').at(-1)).toBe(row);
 });

@@ -49,7 +49,8 @@ export function measureSavings(platforms: readonly PlatformPlan[], legs: readonl
         ? { ...p, savings: { ...base, emulatedMs: legMs, crossMs: otherMs, ratio: round(legMs / otherMs), source: thisRun, basis: 'this run' } }
         : { ...p, savings: { ...base, crossMs: legMs, emulatedMs: otherMs, ratio: round(otherMs / legMs), source: thisRun, basis: 'this run' } };
     }
-    if (base.ratio === undefined) return { ...p, savings: base };
+    // No ratio to estimate the other kind from; the kind that ran was still measured.
+    if (base.ratio === undefined) return { ...p, savings: built === 'emulated' ? { ...base, emulatedMs: legMs } : { ...base, crossMs: legMs } };
     return built === 'emulated'
       ? { ...p, savings: { ...base, emulatedMs: legMs, crossMs: Math.round(legMs / base.ratio), basis: 'measured ratio' } }
       : { ...p, savings: { ...base, crossMs: legMs, emulatedMs: Math.round(legMs * base.ratio), basis: 'measured ratio' } };
