@@ -49,6 +49,9 @@ describe('start_bg', () => {
     expect(r).toMatchObject({ code: 0 });
     const pid = Number(r.stdout.trim());
     started.push(pid);
+    // The pid is nohup's until it execs the daemon; wait for that (a loaded machine is slow to get there).
+    const until = Date.now() + 10_000;
+    while (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sleep' && Date.now() < until) spawnSync('sleep', ['0.05']);
     expect(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('sleep');
     const fds = fs.readdirSync(`/proc/${pid}/fd`).sort();
     expect({ fds, targets: fdTargets(pid) }).toEqual({ fds: ['0', '1', '2'], targets: ['/dev/null', path.join(scratch, 'log', 'probe.log'), path.join(scratch, 'log', 'probe.log')] });
