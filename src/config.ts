@@ -9,6 +9,7 @@ import { checkMode, resolveCall, resolveRunners } from './config/modes.js';
 import { resolveNodes } from './config/nodes.js';
 import { resolveSecrets } from './config/secrets.js';
 import { resolveSmoke } from './config/smoke.js';
+import { resolveBinaries } from './config/binaries.js';
 import { resolveProvenance, type RunFacts } from './provenance.js';
 import { parseBool, parseList } from './inputs.js';
 import { InvalidPlatformError, hostPlatform, normalizePlatform } from './platform.js';
@@ -160,6 +161,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     // No default in action.yml: on a runner an unset input is '', so "given" is knowable.
     ...(text('verify') ? { verifyExplicit: true as const } : {}),
     summary,
+    ...resolveBinaries(text('verify-binaries'), list('verify-ignore')),
     smoke,
     mode,
     runners: resolveRunners(list('runners')),
