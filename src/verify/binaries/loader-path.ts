@@ -61,14 +61,25 @@ export async function resolveSearchPath(walker: LayerWalker, arch: string, inter
   }
   const configFiles: string[] = [];
   const configured = await readLdSoConf(walker, '/etc/ld.so.conf', configFiles, 0);
-  return { libc, env: ldLibraryPath, configured, configFiles, system: glibcSystemDirs(arch) };
+  const loader = interpreter ? await walker.resolve(interpreter) : undefined;
+  const loaderDir = loader?.found ? parentOf(loader.file.path) : undefined;
+  return { libc, env: ldLibraryPath, configured, configFiles, system: glibcSystemDirs(arch, loaderDir) };
 }
 
-/** glibc's built-in directories: the multiarch tuple ones (Debian, Ubuntu), lib64 (Fedora, SUSE), then lib. */
-export function glibcSystemDirs(arch: string): string[] {
-  const tuples = multiarchTuples(arch).flatMap((t) => [`/lib/${t}`, `/usr/lib/${t}`]);
+/**
+ * glibc's built-in directories, which depend on how the distribution built it; the directory its
+ * loader really lives in tells which. Debian and Ubuntu (`ld.so --help`): the multiarch tuple
+ * directories, then /lib and /usr/lib. Fedora, RHEL and SUSE: /lib64 and /usr/lib64 on 64-bit.
+ * Anything else: /lib and /usr/lib. Without a loader to go by, all of them.
+ */
+export function glibcSystemDirs(arch: string, loaderDir?: string): string[] {
+  const tupleDirs = multiarchTuples(arch).flatMap((t) => [`/lib/${t}`, `/usr/lib/${t}`]);
   const lib64 = usesLib64(arch) ? ['/lib64', '/usr/lib64'] : [];
-  return [...tuples, ...lib64, '/lib', '/usr/lib'];
+  const tuple = loaderDir ? multiarchTuples(arch).find((t) => baseName(loaderDir) === t) : undefined;
+  if (tuple) return [...tupleDirs, '/lib', '/usr/lib'];
+  if (loaderDir && lib64.length && baseName(loaderDir) === 'lib64') return lib64;
+  if (loaderDir) return ['/lib', '/usr/lib'];
+  return [...tupleDirs, ...lib64, '/lib', '/usr/lib'];
 }
 
 /**
