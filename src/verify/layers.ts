@@ -11,7 +11,7 @@
 import type { Descriptor } from '../types/oci.js';
 import type { ImageSource } from '../registry/source.js';
 import { ChunkReader } from './chunks.js';
-import { openLayer, type Decompressors } from './decompress.js';
+import { openLayer, type Decompressors, type OpenLayer } from './decompress.js';
 import type { ElfFacts } from './elf-facts.js';
 import { decideInLayer, newLayerIndex, recordEntry, type IndexedEntry, type LayerIndex, type LayerDecision } from './overlay.js';
 import { baseName, isAncestor, joinPath, normalizePath, parentOf, resolveLinkTarget } from './paths.js';
@@ -73,6 +73,19 @@ export interface WalkerOptions {
   keep?: KeepPolicy;
   /** Injected decompressors (tests take zstd away with this). */
   decompressors?: Decompressors;
+  /**
+   * Keep a layer open where a lookup stopped, and continue from there when the next lookup asks
+   * for a path not reached yet, instead of reading the layer from its start again. The caller
+   * must call close() when done.
+   */
+  resume?: boolean;
+}
+
+/** A read of one layer that stopped early, kept to continue from. */
+interface Cursor {
+  open: OpenLayer;
+  chunks: ChunkReader;
+  tar: TarReader;
 }
 
 /** `layer 2 of 3`: 1-based from the bottom, the numbering `docker history` readers expect. */
@@ -91,6 +104,7 @@ export class LayerWalker {
   private readonly indexes: LayerIndex[];
   private readonly contents = new Map<string, Buffer>();
   private readonly facts = new Map<string, ElfFacts>();
+  private readonly cursors = new Map<number, Cursor>();
   /** Layer indexes in the order they were opened (a layer read twice appears twice). */
   readonly opened: number[] = [];
 
@@ -226,12 +240,22 @@ export class LayerWalker {
     const descriptor = this.layers[layer] as Descriptor;
     const index = this.indexes[layer] as LayerIndex;
     const where = `${describeLayer(layer, this.layerCount)} (${descriptor.digest}, ${descriptor.mediaType})`;
-    this.opened.push(layer);
-    let open: Awaited<ReturnType<typeof openLayer>> | undefined;
+    let cursor = this.cursors.get(layer);
+    this.cursors.delete(layer);
+    // A path already passed (its bytes not kept) is behind the cursor: start over.
+    if (cursor && index.entries.has(target)) {
+      cursor.open.close();
+      cursor = undefined;
+    }
+    let stoppedEarly = false;
     try {
-      open = await openLayer(this.source, descriptor, this.options.decompressors);
-      const chunks = new ChunkReader(open.chunks);
-      const tar = new TarReader(chunks);
+      if (!cursor) {
+        this.opened.push(layer);
+        const open = await openLayer(this.source, descriptor, this.options.decompressors);
+        const chunks = new ChunkReader(open.chunks);
+        cursor = { open, chunks, tar: new TarReader(chunks) };
+      }
+      const { chunks, tar } = cursor;
       for (;;) {
         const entry = await tar.next();
         if (!entry) {
@@ -246,15 +270,27 @@ export class LayerWalker {
         if (path === undefined) continue;
         if (path === target) {
           if (entry.type === 'file') this.contents.set(contentKey(layer, path), await this.readHead(tar, entry));
+          stoppedEarly = true;
           return;
         }
-        if (entry.type !== 'dir' && isAncestor(path, target)) return;
+        if (entry.type !== 'dir' && isAncestor(path, target)) {
+          stoppedEarly = true;
+          return;
+        }
       }
     } catch (err) {
+      stoppedEarly = false;
       throw new LayerReadError(`cannot read ${where}: ${messageOf(err)}`, layer, descriptor.digest, err);
     } finally {
-      open?.close();
+      if (cursor && stoppedEarly && this.options.resume) this.cursors.set(layer, cursor);
+      else cursor?.open.close();
     }
+  }
+
+  /** Closes the layers kept open for resuming (WalkerOptions.resume); lookups still work after, reading afresh. */
+  close(): void {
+    for (const cursor of this.cursors.values()) cursor.open.close();
+    this.cursors.clear();
   }
 
   private async readHead(tar: TarReader, entry: TarEntry): Promise<Buffer> {

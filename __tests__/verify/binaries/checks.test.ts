@@ -240,3 +240,22 @@ test('an unreadable layer fails the first binary check and skips the rest', asyn
   ]);
   expect(checks[0]!.detail).toMatch(/cannot read layer 1 of 1/);
 });
+
+test('a resuming walker continues a layer where the last lookup stopped, and restarts only for a path it passed', async () => {
+  const { LayerWalker } = await import('../../../src/verify/layers.js');
+  const src = new MemorySource();
+  const blob = layer([...dirs('a', 'b', 'c'), { name: 'a/1', data: 'one' }, { name: 'b/2', data: 'two' }, { name: 'c/3', data: 'three' }]);
+  const image = addImage(src, { platform: ARM, layers: [blob] });
+  const manifest = JSON.parse((await src.getManifest(image.digest)).bytes.toString('utf8'));
+  const plain = new LayerWalker(src, manifest.layers);
+  const resuming = new LayerWalker(src, manifest.layers, { resume: true });
+  for (const w of [plain, resuming]) {
+    for (const p of ['/a/1', '/b/2', '/c/3']) expect((await w.resolve(p)).found).toBe(true);
+  }
+  expect(plain.opened).toEqual([0, 0, 0]);
+  expect(resuming.opened).toEqual([0]);
+  // /a/x is not in the part read so far: reading on from /c/3 to the end decides it, without reopening.
+  expect((await resuming.resolve('/a/x')).found).toBe(false);
+  resuming.close();
+  expect(resuming.opened).toEqual([0]);
+});

@@ -26,6 +26,8 @@ const CONFIG_KEEP = 64 * 1024;
 const TAIL_DRAIN_BYTES = 1024 * 1024;
 /** Layers streamed at once: decompression runs on libuv's pool, so two or three keep the cores busy. */
 const CONCURRENCY = 3;
+/** zlib output chunk for a whole-layer read: 16× the default, 16× fewer callbacks and buffers. */
+const CHUNK_BYTES = 256 * 1024;
 
 /** One layer, read whole. */
 export interface ScannedLayer {
@@ -67,7 +69,7 @@ async function scanLayer(source: ImageSource, layers: readonly Descriptor[], i: 
   const result: ScannedLayer = { index: newLayerIndex(), kept: new Map(), elves: [] };
   let open: Awaited<ReturnType<typeof openLayer>> | undefined;
   try {
-    open = await openLayer(source, descriptor, options.decompressors);
+    open = await openLayer(source, descriptor, options.decompressors, CHUNK_BYTES);
     const chunks = new ChunkReader(open.chunks);
     const tar = new TarReader(chunks);
     for (let entry = await tar.next(); entry; entry = await tar.next()) {
