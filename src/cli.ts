@@ -21,7 +21,11 @@ import { verifySignatures } from './cli/verify-signatures.js';
 import { GITHUB_ACTIONS_ISSUER, type IdentityPolicy } from './types/sign.js';
 import { checkOutDir } from './build/out-dir.js';
 import { verifyImage } from './verify/checks.js';
-import { renderFailures, renderTable } from './report/terminal.js';
+import { renderFailures, renderTable, renderWarnings } from './report/terminal.js';
+import { resolveBinaries } from './config/binaries.js';
+import { inputSpec } from './input-spec.js';
+import { parseList } from './inputs.js';
+import { verifyOptionsFor } from './verify/binaries/options.js';
 
 const COMMON: Record<string, FlagSpec> = {
   context: {},
@@ -50,6 +54,8 @@ const BUILD: Record<string, FlagSpec> = {
   provenance: {},
   sbom: {},
   verify: {},
+  'verify-binaries': {},
+  'verify-ignore': { repeat: true },
   qemu: {},
   'qemu-image': {},
   driver: {},
@@ -61,6 +67,8 @@ const BUILD: Record<string, FlagSpec> = {
 const PLAN: Record<string, FlagSpec> = { ...COMMON, 'builder-platform': { repeat: true } };
 const VERIFY: Record<string, FlagSpec> = {
   platforms: { repeat: true },
+  'verify-binaries': {},
+  'verify-ignore': { repeat: true },
   json: { boolean: true },
   signatures: { boolean: true },
   'certificate-identity': {},
@@ -80,7 +88,8 @@ const USAGE = `usage:
                   [--build-arg K=V]... [--build-context NAME=SRC]... [--network host] [--out DIR] [--json]
   multiarch plan  [CONTEXT] --platforms ... [--file F] [--target T] [--build-arg K=V]...
                   [--builder-platform P] [--cross-compile auto|off] [--json]
-  multiarch verify REF --platforms ... [--json]      (REF: a registry reference or oci-layout://DIR[:tag])
+  multiarch verify REF --platforms ... [--verify-binaries all|entrypoint|off] [--verify-ignore GLOB]... [--json]
+                  (REF: a registry reference or oci-layout://DIR[:tag])
   multiarch verify REF --signatures (--certificate-identity ID | --certificate-identity-regexp RE)
                   [--certificate-oidc-issuer URL] [--trusted-root FILE] [--platforms ...] [--json]`;
 
@@ -189,16 +198,21 @@ async function verify(rest: string[]): Promise<number> {
         throw new InputError('platforms', (err as Error).message);
       }
     });
+    // The same validation, defaults and messages as the action's inputs.
+    const lookup = inputLookup(parsed, VERIFY);
+    const binaries = resolveBinaries(lookup('verify-binaries') || inputSpec('verify-binaries').default!, parseList(lookup('verify-ignore')));
     const { source, reference } = await resolveVerifyTarget(ref);
-    const v = await verifyImage(source, reference, normalized, { entrypoint: true });
+    const v = await verifyImage(source, reference, normalized, verifyOptionsFor(binaries));
     results.verification = v;
     ok = v.ok;
     if (!json) {
       const rows = [['PLATFORM', 'CHECK', 'OK', 'EXPECTED', 'ACTUAL']];
-      for (const p of v.platforms) for (const c of p.checks) rows.push([p.platform, c.name, c.skipped ? 'skip' : c.ok ? 'ok' : 'FAIL', c.expected ?? '', c.actual ?? '']);
+      for (const p of v.platforms) for (const c of p.checks) rows.push([p.platform, c.name, c.skipped ? 'skip' : c.ok ? (c.warnings?.length ? 'warn' : 'ok') : 'FAIL', c.expected ?? '', c.actual ?? '']);
       process.stdout.write(renderTable(rows) + '\n');
       const failures = renderFailures(v);
       if (failures) process.stdout.write('\n' + failures + '\n');
+      const warnings = renderWarnings(v);
+      if (warnings) process.stdout.write('\n' + warnings + '\n');
     }
   }
   if (signatures) {

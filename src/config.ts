@@ -12,6 +12,7 @@ import { resolveSmoke } from './config/smoke.js';
 import { resolveAttest } from './config/attest.js';
 import { resolveSign } from './config/sign.js';
 import type { IdTokenRequest } from './types/sign.js';
+import { resolveBinaries } from './config/binaries.js';
 import { resolveProvenance, type RunFacts } from './provenance.js';
 import { parseBool, parseList } from './inputs.js';
 import { InvalidPlatformError, hostPlatform, normalizePlatform } from './platform.js';
@@ -174,6 +175,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     // No default in action.yml: on a runner an unset input is '', so "given" is knowable.
     ...(text('verify') ? { verifyExplicit: true as const } : {}),
     summary,
+    ...resolveBinaries(text('verify-binaries'), list('verify-ignore')),
     smoke,
     mode,
     runners: resolveRunners(list('runners')),

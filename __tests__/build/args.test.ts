@@ -6,7 +6,7 @@ const base: Config = {
   context: '/ctx', file: '/ctx/Dockerfile', platforms: ['linux/amd64', 'linux/arm64'], tags: [], labels: [], annotations: [],
   buildArgs: [], buildContexts: [], secrets: [], ssh: [], push: false, load: false, outputs: [], cacheFrom: [], cacheTo: [],
   noCache: false, noCacheFilters: [], pull: false, addHosts: [], ulimit: [], attests: [], allow: [], qemu: 'auto',
-  qemuImage: 'tonistiigi/binfmt:qemu-v10.2.3-68', buildkitImage: 'moby/buildkit:v0.31.2', driver: 'auto', verify: 'strict', summary: true, crossCompile: 'auto',
+  qemuImage: 'tonistiigi/binfmt:qemu-v10.2.3-68', buildkitImage: 'moby/buildkit:v0.31.2', driver: 'auto', verify: 'strict', verifyBinaries: 'all', verifyIgnore: [], summary: true, crossCompile: 'auto',
   outDir: '/out', tempDir: '/tmp', imageName: 'app', mode: 'all', runners: {}, defaultRunner: 'ubuntu-24.04', nodes: [], cacheScopePrefix: '', cacheMounts: [], exports: [], keepLayout: true
 };
 const arm64: PlatformPlan = { platform: 'linux/arm64', strategy: 'cross', language: 'go', emulatedSteps: [], rewrite: null, reasons: [], cacheScope: 'app-linux-arm64' };

@@ -18,6 +18,7 @@ import { pushImage } from '../../src/registry/push.js';
 import { RemoteSource } from '../../src/registry/remote.js';
 import type { ImageIndex } from '../../src/types/oci.js';
 import type { Check } from '../../src/types/plan.js';
+import { verifyOptionsFor } from '../../src/verify/binaries/options.js';
 import { verifyImage, type ImageVerification } from '../../src/verify/checks.js';
 import { BASE_CONTEXTS, REGISTRY, ROOT, requireRegistry, requireStack, uniqueTag } from './harness.js';
 
@@ -294,7 +295,9 @@ describe('multiarch verify (the CLI) exits 1 on a broken image', () => {
   test('--json: exit 1, and the same result as verifyImage in-process', async () => {
     const res = multiarch(['verify', `${REGISTRY}/e2e-broken/goarch-amd64:${TAG}`, '--platforms', TWO.join(','), '--json']);
     expect({ code: res.code, stderr: res.stderr }).toEqual({ code: 1, stderr: '' });
-    expect(JSON.parse(res.stdout)).toEqual(JSON.parse(JSON.stringify(await verify('e2e-broken/goarch-amd64', TAG, TWO))));
+    // The CLI verifies as the action does by default (verify-binaries: all).
+    const inProcess = await verifyImage(new RemoteSource(client, 'e2e-broken/goarch-amd64'), TAG, TWO, verifyOptionsFor({ verifyBinaries: 'all', verifyIgnore: [], smoke: undefined }));
+    expect(JSON.parse(res.stdout)).toEqual(JSON.parse(JSON.stringify(inProcess)));
   });
 
   test('table: exit 1 with the failing row for the GOARM=7 binary in arm/v6', () => {

@@ -121,4 +121,32 @@ export const failedLeg: RunReport = {
   error: 'leg linux/arm64 failed: exit code: 1'
 };
 
-export const fixtures = { passing, failedCheck, failedLeg };
+/**
+ * Passing, but arm64 holds foreign binaries nothing loads: the binaries check passes with
+ * warnings, whose text (paths and Dockerfile steps from the image) carries markup and pipes.
+ */
+export const warned: RunReport = {
+  ...passing,
+  verification: {
+    platforms: [
+      verified('linux/amd64', AMD64),
+      {
+        ...verified('linux/arm64', ARM64),
+        checks: [
+          ...verified('linux/arm64', ARM64).checks,
+          {
+            name: 'binaries',
+            ok: true,
+            expected: 'no foreign ELF where linux/arm64 loads binaries from',
+            actual: '812 ELF files; 2 foreign, none loaded',
+            warnings: ['/opt/tools/x86/{tool, <b>x</b>}: amd64, not loaded from there (layer 3 of 4: RUN curl -L x | tar -x `y`)', '/srv/legacy.so: 386, not loaded from there (layer 2 of 4)']
+          }
+        ]
+      }
+    ],
+    extra: [],
+    ok: true
+  }
+};
+
+export const fixtures = { passing, failedCheck, failedLeg, warned };

@@ -67,7 +67,8 @@ function facts(tokens: Token[]): Array<{ label: string; at: number; blocks: stri
 const EXPECTED_FACTS: Record<keyof typeof fixtures, string[]> = {
   passing: ['Index:', 'Tags (moved):', 'Engine:', 'Attestations:', 'SBOM:'],
   failedCheck: ['Failed:', 'Index:', 'Tags (not moved):', 'Note:', 'Engine:', 'Attestations:', 'SBOM:'],
-  failedLeg: ['Failed:', 'Tags (not moved):', 'Engine:', 'Not made on this builder:', 'SBOM:']
+  failedLeg: ['Failed:', 'Tags (not moved):', 'Engine:', 'Not made on this builder:', 'SBOM:'],
+  warned: ['Index:', 'Tags (moved):', 'Engine:', 'Attestations:']
 };
 
 describe.each(Object.entries(fixtures) as Array<[keyof typeof fixtures, RunReport]>)('the %s summary', (name, report) => {
@@ -107,7 +108,7 @@ describe.each(Object.entries(fixtures) as Array<[keyof typeof fixtures, RunRepor
       const cells = [...tr.querySelectorAll('td')].map((td) => td.textContent!);
       expect(cells).toHaveLength(6);
       expect(cells[1]).toMatch(/^(native|cross|emulated)( \(rewrite fell back\))?$/);
-      expect(cells[5]).toMatch(/^(✅ \d+\/\d+|❌ \d+\/\d+ \([^)|]+\)|–)$/);
+      expect(cells[5]).toMatch(/^(✅ \d+\/\d+|❌ \d+\/\d+ \([^)|]+\)|–)( ⚠️ \d+ warnings?)?$/);
     }
     // markdown-it and GitHub both drop cells past the header's count, so count them in the source.
     const sourceRows = tableRows(r.source, 0);
@@ -197,3 +198,14 @@ function tableRows(source: string, n: number): string[] {
   }
   return tables[n] ?? [];
 }
+test('warnings get their own <details> per platform, escaped, and a count in the Checks cell', () => {
+  const r = render(fixtures.warned);
+  const doc = new JSDOM(r.html).window.document;
+  const details = [...doc.querySelectorAll('details')].find((d) => d.querySelector('summary')!.textContent === 'Warnings for linux/arm64 (2)');
+  expect(details).toBeDefined();
+  const items = [...details!.querySelectorAll('li')].map((li) => li.textContent);
+  expect(items).toEqual(['binaries: /opt/tools/x86/{tool, <b>x</b>}: amd64, not loaded from there (layer 3 of 4: RUN curl -L x | tar -x `y`)', 'binaries: /srv/legacy.so: 386, not loaded from there (layer 2 of 4)']);
+  expect(details!.querySelector('b')).toBeNull();
+  const arm = [...doc.querySelectorAll('tbody tr')].find((tr) => tr.querySelector('td')!.textContent === 'linux/arm64')!;
+  expect([...arm.querySelectorAll('td')][5]!.textContent).toBe('✅ 4/4 ⚠️ 2 warnings');
+});

@@ -78,32 +78,42 @@ function listTar(tar: Buffer): string[] {
     .map(normalise);
 }
 
+/** A whole blob in memory, streamed (getBlob refuses large ones). */
+async function readBlob(client: RegistryClient, repo: string, digest: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await client.openBlob(repo, digest)) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
 async function upload(client: RegistryClient, repo: string, bytes: Buffer): Promise<Descriptor & { size: number }> {
   const digest = digestOf(bytes);
   if (!(await client.headBlob(repo, digest))) await client.pushBlob(repo, digest, bytes.length, () => Readable.from([bytes]));
   return { mediaType: '', digest, size: bytes.length };
 }
 
-/** Pushes `repo:tag`, a copy of `repo@srcRef` with every layer perturbed by `nonce` (see above). */
-export async function coldCopy(registry: string, repo: string, srcRef: string, tag: string, nonce: number): Promise<CopyInfo> {
+/**
+ * Pushes `repo:tag`, a copy of `srcRepo@srcRef` (by default in `repo` itself) with every layer
+ * perturbed by `nonce` (see above).
+ */
+export async function coldCopy(registry: string, repo: string, srcRef: string, tag: string, nonce: number, srcRepo = repo): Promise<CopyInfo> {
   const client = new RegistryClient({ registry });
   try {
-    const src = await client.getManifest(repo, srcRef);
+    const src = await client.getManifest(srcRepo, srcRef);
     const index = JSON.parse(src.bytes.toString('utf8')) as ImageIndex;
     if (!Array.isArray(index.manifests)) throw new Error(`${repo}@${srcRef} is not an index`);
     const layerMemo = new Map<string, Promise<{ blob: Descriptor; diffId: string; files: string[] }>>();
     const platforms: PlatformInfo[] = [];
     const entries: Descriptor[] = [];
     for (const entry of index.manifests) {
-      const fetched = await client.getManifest(repo, entry.digest);
+      const fetched = await client.getManifest(srcRepo, entry.digest);
       const manifest = JSON.parse(fetched.bytes.toString('utf8')) as ImageManifest;
-      const config = JSON.parse((await client.getBlob(repo, manifest.config.digest)).toString('utf8')) as ImageConfig & { rootfs: { diff_ids: string[] } };
+      const config = JSON.parse((await client.getBlob(srcRepo, manifest.config.digest)).toString('utf8')) as ImageConfig & { rootfs: { diff_ids: string[] } };
       const layers = await Promise.all(
         manifest.layers.map((layer) => {
           let pending = layerMemo.get(layer.digest);
           if (!pending) {
             pending = (async () => {
-              const tar = perturb(gunzipSync(await client.getBlob(repo, layer.digest)), nonce);
+              const tar = perturb(gunzipSync(await readBlob(client, srcRepo, layer.digest)), nonce);
               const blob = await upload(client, repo, gzipSync(tar));
               return { blob: { ...layer, digest: blob.digest, size: blob.size }, diffId: digestOf(tar), files: listTar(tar) };
             })();

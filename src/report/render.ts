@@ -80,6 +80,8 @@ export function renderMarkdown(r: RunReport): string {
     if (failed.length) {
       out.push(details(`Failed checks for ${v.platform}`, failed.map((c) => `- **${esc(c.name)}**: expected ${esc(c.expected ?? '')}, got ${esc(c.actual ?? '')}${c.detail ? ` (${esc(c.detail)})` : ''}`).join('\n')));
     }
+    const warned = v.checks.flatMap((c) => (c.warnings ?? []).map((w) => `- **${esc(c.name)}**: ${esc(w)}`));
+    if (warned.length) out.push(details(`Warnings for ${v.platform} (${warned.length})`, warned.join('\n')));
   }
   for (const [platform, log] of Object.entries(r.logs)) {
     out.push(details(`Build log for ${platform} (last 60 lines)`, '```\n' + escapeFence(log.split('\n').slice(-60).join('\n')) + '\n```'));
@@ -135,7 +137,9 @@ function renderChecksCell(v: PlatformVerification | undefined): string {
   const counted = v.checks.filter((c) => !c.skipped);
   const passed = counted.filter((c) => c.ok).length;
   const failed = counted.filter((c) => !c.ok).map((c) => esc(c.name));
-  return failed.length ? `❌ ${passed}/${counted.length} (${failed.join(', ')})` : `✅ ${passed}/${counted.length}`;
+  const warnings = v.checks.reduce((n, c) => n + (c.warnings?.length ?? 0), 0);
+  const warned = warnings ? ` ⚠️ ${warnings} warning${warnings === 1 ? '' : 's'}` : '';
+  return failed.length ? `❌ ${passed}/${counted.length} (${failed.join(', ')})${warned}` : `✅ ${passed}/${counted.length}${warned}`;
 }
 
 /** A mermaid gantt of the legs: GitHub renders it in step summaries. */

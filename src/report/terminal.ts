@@ -34,6 +34,8 @@ export function renderTerminal(r: RunReport): string {
   if (attesting.length) lines.push('', ...attesting);
   const failures = renderFailures(r.verification);
   if (failures) lines.push('', failures);
+  const warnings = renderWarnings(r.verification);
+  if (warnings) lines.push('', warnings);
   if (r.error) lines.push('', `error: ${r.error}`);
   return lines.join('\n') + '\n';
 }
@@ -46,5 +48,12 @@ export function renderFailures(v: Verification | undefined): string {
     }
   }
   for (const e of v?.extra ?? []) out.push(`unexpected platform in the index: ${e}`);
+  return out.join('\n');
+}
+
+/** `linux/arm64  binaries warning: /opt/x: amd64, not loaded from there (…)`, one line per warning. */
+export function renderWarnings(v: Verification | undefined): string {
+  const out: string[] = [];
+  for (const p of v?.platforms ?? []) for (const c of p.checks) for (const w of c.warnings ?? []) out.push(`${p.platform}  ${c.name} warning: ${w}`);
   return out.join('\n');
 }

@@ -20,6 +20,7 @@ import type { ImageSource } from '../registry/source.js';
 import type { Config } from '../types/config.js';
 import type { MergedIndex, RunReport, Tagged, Verification } from '../types/plan.js';
 import { verifyImage } from '../verify/checks.js';
+import { verifyOptionsFor } from '../verify/binaries/options.js';
 import { runSmoke } from '../verify/smoke-run.js';
 import { readProgramOrigin } from '../verify/dockerfile-origin.js';
 import { failsOnChecks } from '../verify/outcome.js';
@@ -169,7 +170,7 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
 async function verify(config: Config, source: ImageSource, digest: string): Promise<Verification | undefined> {
   if (config.verify === 'off') return undefined;
   const origin = readProgramOrigin(config.file, config.target);
-  return verifyImage(source, digest, config.platforms, { entrypoint: true, ...(origin ? { origin } : {}) });
+  return verifyImage(source, digest, config.platforms, { ...verifyOptionsFor(config), ...(origin ? { origin } : {}) });
 }
 
 /**

@@ -9,7 +9,8 @@ import type { Io } from '../types/io.js';
 import { OciLayout } from '../registry/layout.js';
 import type { Config } from '../types/config.js';
 import type { Plan, PlatformPlan } from '../types/plan.js';
-import { verifyImage } from '../verify/checks.js';
+import { verifyImage, type VerifyOptions } from '../verify/checks.js';
+import { verifyOptionsFor } from '../verify/binaries/options.js';
 import { setUpQemuFor } from './setup.js';
 
 export interface FallbackContext {
@@ -23,7 +24,7 @@ export interface FallbackContext {
 }
 
 /** Why a rewritten leg is not good enough; undefined when it is (or when it was not rewritten). */
-export async function rewriteFailure(out: LegOutput): Promise<string | undefined> {
+export async function rewriteFailure(out: LegOutput, opts: VerifyOptions = { entrypoint: true }): Promise<string | undefined> {
   const p = out.built.platform;
   if (!p.rewrite) return undefined;
   if (!out.built.ok) {
@@ -31,7 +32,7 @@ export async function rewriteFailure(out: LegOutput): Promise<string | undefined
     return `${out.built.error ?? 'the build failed'}${said.length ? `: ${said.join(' | ')}` : ''}`;
   }
   try {
-    const v = await verifyImage(await OciLayout.open(out.built.outDir), '', [p.platform], { entrypoint: true });
+    const v = await verifyImage(await OciLayout.open(out.built.outDir), '', [p.platform], opts);
     if (v.ok) return undefined;
     const bad = v.platforms.flatMap((x) => x.checks.filter((c) => !c.ok && !c.skipped));
     return `verification failed: ${bad.map((c) => `${c.name}: expected ${c.expected}, got ${c.actual}`).join('; ')}`;
@@ -57,7 +58,7 @@ export function asWrittenPlan(p: PlatformPlan, error: string): PlatformPlan {
 export async function fallBackFromRewrites(ctx: FallbackContext, outputs: LegOutput[]): Promise<LegOutput[]> {
   const result = [...outputs];
   for (const [i, out] of outputs.entries()) {
-    const error = await rewriteFailure(out);
+    const error = await rewriteFailure(out, verifyOptionsFor(ctx.config));
     if (!error) continue;
     const p = out.built.platform;
     if (ctx.config.crossCompile === 'strict') {

@@ -135,6 +135,13 @@ export interface Config {
   cacheScopePrefix: string;
   /** Raw cache-mounts entries; parsed by the cache-mount module. */
   cacheMounts: string[];
+  /**
+   * Binary checks: `all` reads every layer and judges every ELF file, `entrypoint` follows the
+   * program and its libraries only, `off` checks no binaries.
+   */
+  verifyBinaries: 'all' | 'entrypoint' | 'off';
+  /** Globs of image paths the binary checks leave alone (validated). */
+  verifyIgnore: string[];
   /** Smoke test per platform, when the `smoke-test` input is set. */
   smoke?: { args: string[]; expect?: RegExp; timeoutSeconds: number };
   crossCompile: CrossCompileMode;

@@ -92,6 +92,15 @@ export interface ImageConfig {
     User?: string;
   };
   rootfs?: { type: string; diff_ids: string[] };
+  /** One entry per build step, oldest first; steps with `empty_layer` added no layer. */
+  history?: HistoryEntry[];
+}
+
+/** An image config's history entry: the Dockerfile step behind a layer. */
+export interface HistoryEntry {
+  created_by?: string;
+  comment?: string;
+  empty_layer?: boolean;
 }
 
 export function isIndexMediaType(mediaType: string | undefined): boolean {

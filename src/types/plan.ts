@@ -153,6 +153,8 @@ export interface Check {
   detail?: string;
   /** A skipped check neither passes nor fails the platform. */
   skipped?: boolean;
+  /** Findings that do not fail the check but deserve a look (e.g. a foreign binary nothing loads). */
+  warnings?: string[];
 }
 
 export interface PlatformVerification {

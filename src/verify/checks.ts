@@ -12,6 +12,7 @@ import type { ImageSource } from '../registry/source.js';
 import type { Check, PlatformVerification, Verification } from '../types/plan.js';
 import { isIndexMediaType, type Descriptor, type ImageConfig, type ImageManifest } from '../types/oci.js';
 import { entrypointChecks } from './arch-check.js';
+import { binaryChecks, type BinaryOptions } from './binaries/run.js';
 import { configCheck } from './config-check.js';
 import type { DockerfileProgramOrigin } from './dockerfile-origin.js';
 import { keepForElf, traceProgram } from './entrypoint.js';
@@ -27,6 +28,11 @@ export interface VerifyOptions {
   entrypoint: boolean;
   /** The Dockerfile lines that set ENTRYPOINT and CMD, for messages in the user's terms. */
   origin?: DockerfileProgramOrigin;
+  /**
+   * With `entrypoint`: also follow the program's libraries (`libraries`) and, with scope `all`,
+   * judge every ELF file in the image (`binaries`). Without it, only the program and its loader.
+   */
+  binaries?: BinaryOptions;
 }
 
 /** Verification, plus the attestation manifests found (listed apart, never as platforms). */
@@ -106,7 +112,7 @@ async function verifyPlatform(source: ImageSource, spec: PlatformSpec, descripto
     return [{ name: 'config', ok: false, expected: 'a readable image manifest and config', actual: 'unreadable', detail: messageOf(err) }];
   }
   const checks = [configCheck(image.config, spec, descriptor.platform, image.manifest.config.digest)];
-  if (opts.entrypoint) checks.push(...(await programChecks(source, image, spec, opts.origin)));
+  if (opts.entrypoint) checks.push(...(await programChecks(source, image, spec, opts)));
   checks.push(sizeCheck(image.manifest, image.manifestBytes));
   return checks;
 }
@@ -119,22 +125,22 @@ async function loadImage(source: ImageSource, descriptor: Descriptor): Promise<L
   return { descriptor, manifest, manifestBytes: fetched.bytes.length, config };
 }
 
-async function programChecks(source: ImageSource, image: LoadedImage, spec: PlatformSpec, origin: DockerfileProgramOrigin | undefined): Promise<Check[]> {
+async function programChecks(source: ImageSource, image: LoadedImage, spec: PlatformSpec, opts: VerifyOptions): Promise<Check[]> {
   const platform = formatPlatform(spec);
+  const names = ['entrypoint-arch', 'interpreter', ...(opts.binaries ? ['libraries'] : []), ...(opts.binaries?.scope === 'all' ? ['binaries'] : [])];
   if (spec.os !== 'linux') {
-    const detail = `Entrypoint checks read Linux ELF binaries; ${spec.os} images are not analysed.`;
-    return [
-      { name: 'entrypoint-arch', ok: true, skipped: true, detail },
-      { name: 'interpreter', ok: true, skipped: true, detail }
-    ];
+    const detail = `Binary checks read Linux ELF files; ${spec.os} images are not analysed.`;
+    return names.map((name) => ({ name, ok: true, skipped: true, detail }));
   }
   try {
+    if (opts.binaries) return await binaryChecks(source, image.manifest.layers, image.config, spec, opts.binaries, opts.origin);
     const walker = new LayerWalker(source, image.manifest.layers, { keep: keepForElf });
-    return entrypointChecks(await traceProgram(walker, image.config), platform, origin);
+    return entrypointChecks(await traceProgram(walker, image.config), platform, opts.origin);
   } catch (err) {
+    const [first, ...rest] = names;
     return [
-      { name: 'entrypoint-arch', ok: false, expected: 'readable layers', actual: 'unreadable', detail: messageOf(err) },
-      { name: 'interpreter', ok: true, skipped: true, detail: 'Not checked: the layers could not be read.' }
+      { name: first as string, ok: false, expected: 'readable layers', actual: 'unreadable', detail: messageOf(err) },
+      ...rest.map((name) => ({ name, ok: true, skipped: true, detail: 'Not checked: the layers could not be read.' }))
     ];
   }
 }

@@ -22,8 +22,8 @@ export interface OpenLayer {
 
 /** The subset of node:zlib used here, so tests can take zstd away. */
 export interface Decompressors {
-  createGunzip(): Transform;
-  createZstdDecompress?: () => Transform;
+  createGunzip(options?: { chunkSize?: number }): Transform;
+  createZstdDecompress?: (options?: { chunkSize?: number }) => Transform;
 }
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
@@ -44,8 +44,12 @@ export function sniffCompression(head: Buffer): Compression | undefined {
   return undefined;
 }
 
-/** Opens `layer` from `source` and returns its decompressed bytes as a pull stream. */
-export async function openLayer(source: ImageSource, layer: Descriptor, impl: Decompressors = zlib): Promise<OpenLayer> {
+/**
+ * Opens `layer` from `source` and returns its decompressed bytes as a pull stream. `chunkSize`
+ * (zlib's output chunk, 16 KiB by default) suits a walk that stops early; a reader that takes the
+ * whole layer passes a larger one, which cuts the callbacks and garbage per byte many times over.
+ */
+export async function openLayer(source: ImageSource, layer: Descriptor, impl: Decompressors = zlib, chunkSize?: number): Promise<OpenLayer> {
   const raw = await source.openBlob(layer.digest, layer.size);
   const streams: Array<NodeJS.ReadableStream & { destroy(): unknown }> = [raw];
   const close = (): void => {
@@ -61,9 +65,9 @@ export async function openLayer(source: ImageSource, layer: Descriptor, impl: De
     const compression = decideCompression(layer.mediaType, head.bytes);
     const rest = prepend(head.chunks, it);
     if (compression === 'none') return { chunks: rest, compression, close };
-    const decompressor = makeDecompressor(compression, impl);
+    const decompressor = makeDecompressor(compression, impl, chunkSize);
     // A small buffer: an early stop should not have pulled much more than it looked at.
-    const input = Readable.from(wrap(rest), { objectMode: false, highWaterMark: 16 * 1024 });
+    const input = Readable.from(wrap(rest), { objectMode: false, highWaterMark: chunkSize ?? 16 * 1024 });
     streams.push(input, decompressor);
     // Errors (a digest mismatch from the source, corrupt compressed data) reach the last stream,
     // which is the one being iterated.
@@ -87,15 +91,16 @@ function decideCompression(mediaType: string, head: Buffer): Compression {
   return declared ?? 'none';
 }
 
-function makeDecompressor(compression: 'gzip' | 'zstd', impl: Decompressors): Transform {
-  if (compression === 'gzip') return impl.createGunzip();
+function makeDecompressor(compression: 'gzip' | 'zstd', impl: Decompressors, chunkSize: number | undefined): Transform {
+  const options = chunkSize ? { chunkSize } : undefined;
+  if (compression === 'gzip') return impl.createGunzip(options);
   if (typeof impl.createZstdDecompress !== 'function') {
     throw new Error(
       `the layer is zstd-compressed, but this Node.js ${process.version} has no zstd decompressor ` +
         '(node:zlib createZstdDecompress arrived in Node 22.15 and 23.8); run multiarch on Node 24'
     );
   }
-  return impl.createZstdDecompress();
+  return impl.createZstdDecompress(options);
 }
 
 async function readHead(it: AsyncIterator<unknown>, want: number): Promise<{ bytes: Buffer; chunks: Buffer[] }> {

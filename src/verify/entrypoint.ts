@@ -170,7 +170,7 @@ async function follow(walker: LayerWalker, trace: ProgramTrace, name: string, ro
   }
   if (isElf(file.head)) {
     try {
-      step.elf = parseElf(file.head);
+      step.elf = elfOf(file);
     } catch (err) {
       return problem('broken ELF', `${file.path} starts like an ELF binary but is not a valid one (${(err as Error).message}); the kernel refuses it with "exec format error".`);
     }
@@ -211,12 +211,19 @@ async function findLoader(walker: LayerWalker, context: ExecContext, path: strin
     loader.problem = `${lookup.file.path} is not an ELF file (it starts with bytes ${hex(lookup.file.head)})`;
   } else {
     try {
-      loader.elf = parseElf(lookup.file.head);
+      loader.elf = elfOf(lookup.file);
     } catch (err) {
       loader.problem = `${lookup.file.path} is not a valid ELF file (${(err as Error).message})`;
     }
   }
   return loader;
+}
+
+/** The file's ELF header facts: parsed already by a whole-layer scan, or now from its head. */
+function elfOf(file: ResolvedFile): ElfInfo {
+  if (file.facts?.elf) return file.facts.elf;
+  if (file.facts?.error) throw new Error(file.facts.error);
+  return parseElf(file.head);
 }
 
 /** The program `env` runs, given its single #! argument; undefined when env would take it as one odd name. */

@@ -11,9 +11,10 @@
 import type { Descriptor } from '../types/oci.js';
 import type { ImageSource } from '../registry/source.js';
 import { ChunkReader } from './chunks.js';
-import { openLayer, type Decompressors } from './decompress.js';
+import { openLayer, type Decompressors, type OpenLayer } from './decompress.js';
+import type { ElfFacts } from './elf-facts.js';
 import { decideInLayer, newLayerIndex, recordEntry, type IndexedEntry, type LayerIndex, type LayerDecision } from './overlay.js';
-import { isAncestor, normalizePath, resolveLinkTarget } from './paths.js';
+import { baseName, isAncestor, joinPath, normalizePath, parentOf, resolveLinkTarget } from './paths.js';
 import { TarReader, type TarEntry } from './tar.js';
 
 /** Bytes kept from the start of every file found: the ELF and program headers, a #! line. */
@@ -24,8 +25,10 @@ const TAIL_DRAIN_BYTES = 1024 * 1024;
 export const MAX_LINK_HOPS = 40;
 
 /**
- * How many bytes of a found file to keep, given its first HEAD_BYTES and its size. Used to keep
- * a whole 32-bit ARM binary, whose .ARM.attributes (the v6/v7 answer) sit near its end.
+ * How many bytes of a found file to keep, given the bytes kept so far (HEAD_BYTES at first) and
+ * its size. Asked again after each read until it asks for no more, so a policy can look at what it
+ * has read before deciding (the ELF dynamic section names the string table it needs next). Used
+ * to keep a whole 32-bit ARM binary, whose .ARM.attributes (the v6/v7 answer) sit near its end.
  */
 export type KeepPolicy = (head: Buffer, size: number) => number;
 
@@ -40,6 +43,8 @@ export interface ResolvedFile {
   size: number;
   /** The first bytes of a regular file (see KeepPolicy); empty for anything else. */
   head: Buffer;
+  /** ELF facts parsed while the layer streamed by (a whole-image scan); absent when only `head` was kept. */
+  facts?: ElfFacts;
   /** Layer holding the bytes, 0-based from the bottom (the base image's first layer is 0). */
   layer: number;
   layerCount: number;
@@ -68,6 +73,19 @@ export interface WalkerOptions {
   keep?: KeepPolicy;
   /** Injected decompressors (tests take zstd away with this). */
   decompressors?: Decompressors;
+  /**
+   * Keep a layer open where a lookup stopped, and continue from there when the next lookup asks
+   * for a path not reached yet, instead of reading the layer from its start again. The caller
+   * must call close() when done.
+   */
+  resume?: boolean;
+}
+
+/** A read of one layer that stopped early, kept to continue from. */
+interface Cursor {
+  open: OpenLayer;
+  chunks: ChunkReader;
+  tar: TarReader;
 }
 
 /** `layer 2 of 3`: 1-based from the bottom, the numbering `docker history` readers expect. */
@@ -75,10 +93,18 @@ export function describeLayer(layer: number, layerCount: number): string {
   return `layer ${layer + 1} of ${layerCount}`;
 }
 
+/** What a reader that streamed a whole layer kept of one regular file. */
+export interface KeptFile {
+  head: Buffer;
+  facts?: ElfFacts;
+}
+
 /** Path lookups over one image's layers. Create one per image; it caches what it reads. */
 export class LayerWalker {
   private readonly indexes: LayerIndex[];
   private readonly contents = new Map<string, Buffer>();
+  private readonly facts = new Map<string, ElfFacts>();
+  private readonly cursors = new Map<number, Cursor>();
   /** Layer indexes in the order they were opened (a layer read twice appears twice). */
   readonly opened: number[] = [];
 
@@ -92,6 +118,44 @@ export class LayerWalker {
 
   get layerCount(): number {
     return this.layers.length;
+  }
+
+  /**
+   * Takes a layer another reader streamed whole (binaries/scan.ts): its complete index and what it
+   * kept of every regular file. Lookups in that layer then never open it again.
+   */
+  preload(layer: number, index: LayerIndex, kept: ReadonlyMap<string, KeptFile>): void {
+    if (!index.complete) throw new Error(`internal: layer ${layer} preloaded with an incomplete index`);
+    this.indexes[layer] = index;
+    for (const [path, file] of kept) {
+      this.contents.set(contentKey(layer, path), file.head);
+      if (file.facts) this.facts.set(contentKey(layer, path), file.facts);
+    }
+  }
+
+  /** The paths of layer `layer`'s entries, read whole first; whiteouts are not entries. */
+  async entriesOf(layer: number): Promise<string[]> {
+    const index = this.indexes[layer] as LayerIndex;
+    if (!index.complete) await this.scan(layer, '\0');
+    return [...index.entries.keys()];
+  }
+
+  /**
+   * What `dir` holds in the unpacked image: names (not paths), sorted, each of which resolves.
+   * Reads every layer whole, so callers ask only when they must. Undefined when `dir` is no directory.
+   */
+  async listDir(dir: string): Promise<string[] | undefined> {
+    const found = await this.resolve(dir);
+    if (!found.found || found.file.kind !== 'dir') return undefined;
+    const real = found.file.path;
+    const names = new Set<string>();
+    for (let layer = 0; layer < this.layers.length; layer++) {
+      for (const path of await this.entriesOf(layer)) if (path !== '/' && parentOf(path) === real) names.add(baseName(path));
+    }
+    const out: string[] = [];
+    // A name some layer added can be gone from the unpacked image (a whiteout, an opaque dir above).
+    for (const name of [...names].sort()) if ((await this.resolve(joinPath(real, name))).found) out.push(name);
+    return out;
   }
 
   /** Looks `requested` up, following symlinks and hardlinks. Rejects only with LayerReadError. */
@@ -141,7 +205,9 @@ export class LayerWalker {
       }
       const kind = entry.type === 'file' ? 'file' : entry.type === 'dir' ? 'dir' : 'other';
       const head = kind === 'file' ? (this.contents.get(contentKey(layer, path)) ?? Buffer.alloc(0)) : Buffer.alloc(0);
-      return { found: true, file: { requested: normalizePath(requested), path, kind, mode: entry.mode, size: entry.size, head, layer, layerCount: this.layerCount, hops } };
+      const facts = kind === 'file' ? this.facts.get(contentKey(layer, path)) : undefined;
+      const file: ResolvedFile = { requested: normalizePath(requested), path, kind, mode: entry.mode, size: entry.size, head, layer, layerCount: this.layerCount, hops };
+      return { found: true, file: facts ? { ...file, facts } : file };
     }
   }
 
@@ -174,12 +240,22 @@ export class LayerWalker {
     const descriptor = this.layers[layer] as Descriptor;
     const index = this.indexes[layer] as LayerIndex;
     const where = `${describeLayer(layer, this.layerCount)} (${descriptor.digest}, ${descriptor.mediaType})`;
-    this.opened.push(layer);
-    let open: Awaited<ReturnType<typeof openLayer>> | undefined;
+    let cursor = this.cursors.get(layer);
+    this.cursors.delete(layer);
+    // A path already passed (its bytes not kept) is behind the cursor: start over.
+    if (cursor && index.entries.has(target)) {
+      cursor.open.close();
+      cursor = undefined;
+    }
+    let stoppedEarly = false;
     try {
-      open = await openLayer(this.source, descriptor, this.options.decompressors);
-      const chunks = new ChunkReader(open.chunks);
-      const tar = new TarReader(chunks);
+      if (!cursor) {
+        this.opened.push(layer);
+        const open = await openLayer(this.source, descriptor, this.options.decompressors);
+        const chunks = new ChunkReader(open.chunks);
+        cursor = { open, chunks, tar: new TarReader(chunks) };
+      }
+      const { chunks, tar } = cursor;
       for (;;) {
         const entry = await tar.next();
         if (!entry) {
@@ -194,24 +270,39 @@ export class LayerWalker {
         if (path === undefined) continue;
         if (path === target) {
           if (entry.type === 'file') this.contents.set(contentKey(layer, path), await this.readHead(tar, entry));
+          stoppedEarly = true;
           return;
         }
-        if (entry.type !== 'dir' && isAncestor(path, target)) return;
+        if (entry.type !== 'dir' && isAncestor(path, target)) {
+          stoppedEarly = true;
+          return;
+        }
       }
     } catch (err) {
+      stoppedEarly = false;
       throw new LayerReadError(`cannot read ${where}: ${messageOf(err)}`, layer, descriptor.digest, err);
     } finally {
-      open?.close();
+      if (cursor && stoppedEarly && this.options.resume) this.cursors.set(layer, cursor);
+      else cursor?.open.close();
     }
+  }
+
+  /** Closes the layers kept open for resuming (WalkerOptions.resume); lookups still work after, reading afresh. */
+  close(): void {
+    for (const cursor of this.cursors.values()) cursor.open.close();
+    this.cursors.clear();
   }
 
   private async readHead(tar: TarReader, entry: TarEntry): Promise<Buffer> {
     // Copy: the reader hands out views into stream chunks, and this outlives the stream.
-    const head = Buffer.from(await tar.readData(Math.min(entry.size, HEAD_BYTES)));
-    if (entry.size <= HEAD_BYTES || !this.options.keep) return head;
-    const want = Math.min(entry.size, Math.max(HEAD_BYTES, Math.floor(this.options.keep(head, entry.size))));
-    if (want <= head.length) return head;
-    return Buffer.concat([head, await tar.readData(want - head.length)]);
+    let head = Buffer.from(await tar.readData(Math.min(entry.size, HEAD_BYTES)));
+    const keep = this.options.keep;
+    if (entry.size <= HEAD_BYTES || !keep) return head;
+    for (;;) {
+      const want = Math.min(entry.size, Math.floor(keep(head, entry.size)));
+      if (want <= head.length) return head;
+      head = Buffer.concat([head, await tar.readData(want - head.length)]);
+    }
   }
 }
 

@@ -32,12 +32,14 @@ export interface ImageSpec {
   /** The config's platform when it should differ from `platform`. */
   configPlatform?: string;
   config?: ImageConfig['config'];
+  /** The config's history (the Dockerfile steps behind the layers). */
+  history?: ImageConfig['history'];
 }
 
 /** Adds config + manifest and returns the manifest's descriptor with its platform. */
 export function addImage(src: MemorySource, spec: ImageSpec): Descriptor {
   const [os, architecture, variant] = (spec.configPlatform ?? spec.platform).split('/') as [string, string, string?];
-  const config = { os, architecture, ...(variant ? { variant } : {}), config: spec.config ?? {}, rootfs: { type: 'layers', diff_ids: [] } };
+  const config = { os, architecture, ...(variant ? { variant } : {}), config: spec.config ?? {}, rootfs: { type: 'layers', diff_ids: [] }, ...(spec.history ? { history: spec.history } : {}) };
   const configBytes = Buffer.from(JSON.stringify(config));
   const manifest = {
     schemaVersion: 2,
