@@ -68,7 +68,7 @@ const EXPECTED_FACTS: Record<keyof typeof fixtures, string[]> = {
   passing: ['Index:', 'Tags (moved):', 'Engine:', 'Attestations:', 'SBOM:'],
   failedCheck: ['Failed:', 'Index:', 'Tags (not moved):', 'Note:', 'Engine:', 'Attestations:', 'SBOM:'],
   failedLeg: ['Failed:', 'Tags (not moved):', 'Engine:', 'Not made on this builder:', 'SBOM:'],
-  warned: ['Index:', 'Tags (moved):', 'Engine:', 'Attestations:']
+  warned: ['Index:', 'Tags (moved):', 'Engine:', 'Attestations:', 'SBOM:']
 };
 
 describe.each(Object.entries(fixtures) as Array<[keyof typeof fixtures, RunReport]>)('the %s summary', (name, report) => {
