@@ -71,9 +71,12 @@ async function openBundle(artifact: ArtifactRecord): Promise<{ bytes: Buffer; re
     fs.mkdirSync(path.join(dir, 'x'));
     execFileSync('tar', ['-xzf', path.join(dir, 'b.dockerbuild'), '-C', path.join(dir, 'x')]);
     const blob = (digest: string) => JSON.parse(fs.readFileSync(path.join(dir, 'x', 'blobs', 'sha256', digest.slice(7)), 'utf8'));
-    const index = JSON.parse(fs.readFileSync(path.join(dir, 'x', 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
-    const records = index.manifests.map((m) => {
-      const manifest = blob(m.digest) as { config: { mediaType: string; digest: string } };
+    type Listed = { mediaType: string; digest: string };
+    // One record: the top index names its manifest; several: an index of one manifest per record.
+    const manifests = (list: Listed[]): Listed[] => list.flatMap((d) => (d.mediaType.endsWith('index.v1+json') ? manifests((blob(d.digest) as { manifests: Listed[] }).manifests) : [d]));
+    const top = JSON.parse(fs.readFileSync(path.join(dir, 'x', 'index.json'), 'utf8')) as { manifests: Listed[] };
+    const records = manifests(top.manifests).map((m) => {
+      const manifest = blob(m.digest) as { config: Listed };
       expect(manifest.config.mediaType).toBe('application/vnd.buildkit.historyrecord.v0');
       const record = blob(manifest.config.digest) as { Ref: string; FrontendAttrs: Record<string, string> };
       return { ref: record.Ref, platform: record.FrontendAttrs.platform ?? '' };
