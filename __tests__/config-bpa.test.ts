@@ -91,3 +91,15 @@ test('variables BPA v7 dropped warn once each, naming what replaced them', () =>
   // Retired, so not obeyed: the summary stays on.
   expect(configOf({}, { DOCKER_BUILD_NO_SUMMARY: 'true' }).summary).toBe(true);
 });
+
+test('secrets: a quoted multi-line value is one secret, as in BPA\'s own CI (git-context-secret)', () => {
+  const secrets: string[] = [];
+  const c = resolveConfig((name) => ({ secrets: 'GIT_AUTH_TOKEN=tok\n"MYSECRET=aaaaaaaa\nbbbbbbb\nccccccccc"\nFOO=bar\n"EMPTYLINE=aaaa\n\nbbbb\nccc"' })[name] ?? '', { workspace, tempDir: os.tmpdir(), onSecret: (v) => secrets.push(v), onWarning: () => undefined, buildEnv: {} });
+  expect(c.secrets).toEqual([
+    { id: 'GIT_AUTH_TOKEN', kind: 'value', value: 'tok' },
+    { id: 'MYSECRET', kind: 'value', value: 'aaaaaaaa\nbbbbbbb\nccccccccc' },
+    { id: 'FOO', kind: 'value', value: 'bar' },
+    { id: 'EMPTYLINE', kind: 'value', value: 'aaaa\n\nbbbb\nccc' }
+  ]);
+  expect(secrets).toContain('aaaaaaaa\nbbbbbbb\nccccccccc');
+});

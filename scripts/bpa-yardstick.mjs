@@ -72,11 +72,23 @@ async function main() {
   const gitServer = await (await importStackModule('git-server')).startGitServer({ token });
   const runTag = `yardstick-${Date.now().toString(36)}`;
   const rows = [];
+  // Interrupted (Ctrl-C, kill): the stand-ins and scratch files still go.
+  const stop = async () => {
+    await gitServer.close().catch(() => undefined);
+    await results.stop().catch(() => undefined);
+    fs.rmSync(scratchRoot, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     const tree = path.join(scratchRoot, 'tree');
     writeWorkTree(opts.bpaDir, tree);
     const { publishRepository } = await importStackModule('git-server');
     const sha = publishRepository(gitServer, 'docker/build-push-action', { '.': tree });
+    // The push event a runner hands both actions: the repository is public (provenance mode=max).
+    const eventPath = path.join(scratchRoot, 'event.json');
+    fs.writeFileSync(eventPath, JSON.stringify({ ref: 'refs/heads/master', after: sha, repository: { full_name: 'docker/build-push-action', name: 'build-push-action', owner: { login: 'docker' }, private: false } }));
     const jobRuns = loadJobRuns(opts.bpaDir).filter((r) => !opts.only || opts.only.has(r.job));
     for (const jobRun of jobRuns) {
       const base = { job: jobRun.job, label: jobRun.label, note: jobRun.stack.note, engine: jobRun.stack.engine ?? 'docker28-containerd' };
@@ -87,7 +99,9 @@ async function main() {
       log(`${jobRun.label}: ${jobRun.steps.length} step(s)`);
       const observed = {};
       for (const action of actions(opts.bpaDir)) {
-        observed[action.key] = await runJob(jobRun, action, { tree, sha, token, results, gitServer, namespace: `${runTag}-${action.key}`, scratchRoot });
+        // Each job and action pushes to repositories of its own: no tag is left over from another run.
+        const namespace = `${runTag}/${jobRun.label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${action.key}`;
+        observed[action.key] = await runJob(jobRun, action, { tree, sha, token, results, gitServer, eventPath, namespace, scratchRoot });
       }
       jobRun.steps.forEach((step, i) => {
         const bpa = observed.bpa[i];
@@ -132,6 +146,7 @@ async function runJob(jobRun, action, ctx) {
     GITHUB_SHA: ctx.sha,
     GITHUB_REF: 'refs/heads/master',
     GITHUB_EVENT_NAME: 'push',
+    GITHUB_EVENT_PATH: ctx.eventPath,
     GITHUB_RUN_ID: String(7_000_000 + Math.floor(Math.random() * 1_000_000)),
     GITHUB_RUN_ATTEMPT: '1',
     ...(stack.git ? { GITHUB_SERVER_URL: ctx.gitServer.url } : {}),

@@ -14,6 +14,12 @@ export interface BuildEnvSwitches {
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
+/** Go's strconv.ParseBool, as actions-toolkit's Util.parseBool reads these variables; undefined for anything else. */
+export function parseGoBool(value: string | undefined): boolean | undefined {
+  const v = value?.trim() ?? '';
+  return TRUE.has(v) ? true : FALSE.has(v) ? false : undefined;
+}
+
 /** Pure: the switches from an environment, with a warning per malformed value. */
 export function resolveBuildEnvSwitches(env: Record<string, string | undefined>, warn: (message: string) => void): BuildEnvSwitches {
   const flag = (name: string, what: string): boolean => {

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
         .map((k) => k.slice(6).toLowerCase()),
       run: runFacts(),
       buildEnv: process.env,
-      commit: resolveRunCommit(process.env)
+      commit: resolveRunCommit(process.env, github.context.payload)
     });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
