@@ -6,28 +6,34 @@
 // registry, a stand-in of GitHub's results service (artifacts, gha cache), and a loopback git
 // server holding BPA's test tree for the jobs that build the default Git context.
 //
-//   flock /tmp/multiarch-docker.lock node scripts/bpa-yardstick.mjs <bpa-checkout> [--only job,job] [--out PREFIX]
+//   flock /tmp/multiarch-docker.lock node scripts/bpa-yardstick.mjs <bpa-checkout> [--bpa-commit SHA] [--only job,job] [--out PREFIX]
 //
 // <bpa-checkout> is a checkout of docker/build-push-action (action.yml, dist/index.cjs, test/,
-// .github/workflows/ci.yml). Writes bench/results/bpa-yardstick.{json,md} (or PREFIX.{json,md}).
+// .github/workflows/ci.yml); --bpa-commit names its commit when it is not a git work tree.
+// Writes bench/results/bpa-yardstick.{json,md} (or PREFIX.{json,md}); with --only, the other
+// jobs' rows are kept from the last run.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { importStackModule, startStandIn } from '../bench/cache/stand-in.mjs';
-import { ROOT, resultFiles, writeResults } from '../bench/lib/report.mjs';
+import { ROOT, readPrevious, resultFiles, writeResults } from '../bench/lib/report.mjs';
 import { runAction } from '../bench/lib/runner.mjs';
 import { dockerFacts, requireRegistry } from '../bench/lib/stack.mjs';
 import { adaptInputs, evaluate, loadJobRuns, metadataOutputs, writeWorkTree } from './bpa-yardstick/cases.mjs';
 import { describe, differences, observe, targetsOf } from './bpa-yardstick/observe.mjs';
 import { renderReport } from './bpa-yardstick/report.mjs';
 
-/** The two actions, run the same way. Ours gets a BuildKit image it cannot pull (no Docker Hub here) for the classic store's docker-container attempt. */
+/**
+ * The two actions, run the same way. Ours gets BuildKit and binfmt images it cannot pull, so that
+ * its docker-container attempt (classic store) and QEMU set-up fail on loopback instead of asking
+ * Docker Hub; BPA leaves both to setup-buildx-action and setup-qemu-action, which are not run here.
+ */
 function actions(bpaDir) {
   return [
     { key: 'bpa', name: 'build-push-action', script: path.join(bpaDir, 'dist', 'index.cjs'), actionYml: path.join(bpaDir, 'action.yml'), extra: {} },
-    { key: 'ours', name: 'multiarch', script: path.join(ROOT, 'dist', 'index.js'), actionYml: path.join(ROOT, 'action.yml'), extra: { 'buildkit-image': 'localhost:5000/moby/buildkit:v0.31.2' } }
+    { key: 'ours', name: 'multiarch', script: path.join(ROOT, 'dist', 'index.js'), actionYml: path.join(ROOT, 'action.yml'), extra: { 'buildkit-image': 'localhost:5000/moby/buildkit:v0.31.2', 'qemu-image': 'localhost:5000/tonistiigi/binfmt:qemu-v10.2.3-68' } }
   ];
 }
 
@@ -35,11 +41,12 @@ function parseArgs(argv) {
   const opts = { only: undefined, out: undefined, bpaDir: undefined };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') opts.only = new Set(argv[++i].split(','));
+    else if (argv[i] === '--bpa-commit') opts.bpaCommit = argv[++i];
     else if (argv[i] === '--out') opts.out = argv[++i];
     else opts.bpaDir = path.resolve(argv[i]);
   }
   if (!opts.bpaDir || !fs.existsSync(path.join(opts.bpaDir, 'dist', 'index.cjs'))) {
-    throw new Error('usage: node scripts/bpa-yardstick.mjs <build-push-action checkout with dist/index.cjs> [--only job,job] [--out PREFIX]');
+    throw new Error('usage: node scripts/bpa-yardstick.mjs <build-push-action checkout with dist/index.cjs> [--bpa-commit SHA] [--only job,job] [--out PREFIX]');
   }
   return opts;
 }
@@ -59,7 +66,7 @@ async function main() {
   const facts = dockerFacts();
   await requireRegistry();
   if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) throw new Error('dist/index.js is missing: run `node scripts/build.mjs` first');
-  const bpaSha = (() => {
+  const bpaSha = opts.bpaCommit ?? (() => {
     try {
       return execFileSync('git', ['-C', opts.bpaDir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     } catch {
@@ -117,7 +124,12 @@ async function main() {
   }
   const files = resultFiles('bpa-yardstick', opts.out);
   const meta = { date: new Date().toISOString(), bpaSha, docker: facts.docker, buildx: facts.buildx };
-  const written = writeResults(files, { meta, rows }, renderReport(rows, meta));
+  // --only re-runs some jobs: the other rows are kept from the last run, in ci.yml's order.
+  const previous = opts.only ? (readPrevious(files).rows ?? []) : [];
+  const merged = opts.only ? [...previous.filter((r) => !opts.only.has(r.job)), ...rows] : rows;
+  const order = loadJobRuns(opts.bpaDir).map((r) => r.label);
+  merged.sort((a, b) => order.indexOf(a.label) - order.indexOf(b.label));
+  const written = writeResults(files, { meta, rows: merged }, renderReport(merged, meta));
   log(`wrote ${written.join(', ')}`);
 }
 

@@ -93,7 +93,8 @@ export async function observe(run, inputs, { env, artifacts }) {
     engine,
     files,
     record: artifacts.length ? `${artifacts.length} .dockerbuild` : 'none',
-    annotations: String(run.main.stdout.split('\n').filter((l) => /^::warning file=/.test(l)).length),
+    // core.warning(message, properties) prints the properties in the order given: BPA's start with title=.
+    annotations: String(run.main.stdout.split('\n').filter((l) => /^::warning [^:]*\bfile=/.test(l)).length),
     summary: (run.main.summary ?? '').trim() ? 'written' : 'none',
     warnings: run.main.stdout.split('\n').filter((l) => l.startsWith('::warning')).map((l) => l.replace(/^::warning[^:]*::/, '').slice(0, 200))
   };
