@@ -43,7 +43,8 @@ async function buildLeg({ leg, args, loadRef }: LegRun, env?: Record<string, str
   fs.rmSync(leg.metadataFile, { force: true });
   fs.mkdirSync(path.dirname(leg.outDir), { recursive: true });
   const startedAt = Date.now();
-  const res = await exec('docker', args, { env: env ? { ...(process.env as Record<string, string>), ...env, BUILDKIT_PROGRESS: 'plain' } : { ...(process.env as Record<string, string>), BUILDKIT_PROGRESS: 'plain' } });
+  // BUILDX_METADATA_WARNINGS: buildx writes the build's check warnings to the metadata file (as BPA asks).
+  const res = await exec('docker', args, { env: { ...(process.env as Record<string, string>), ...env, BUILDKIT_PROGRESS: 'plain', BUILDX_METADATA_WARNINGS: 'true' } });
   const durationMs = Date.now() - startedAt;
   let log = res.stderr + res.stdout;
   const buildRef = readBuildRef(leg.metadataFile);
