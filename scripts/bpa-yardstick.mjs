@@ -187,6 +187,8 @@ async function runJob(jobRun, action, ctx) {
       const before = new Set(ctx.results.artifacts.map((a) => a.id));
       // The runner fills github-token's default (`${{ github.token }}`) for both actions.
       const run = await runAction({ root: ws, script: action.script, actionYml: action.actionYml, inputs: { 'github-token': ctx.token, ...inputs, ...action.extra }, extraEnv: { ...runEnv, ...stepEnv } });
+      // BPA writes its summary in post, ours in main: the file both append to, read before it goes.
+      run.main.summary = fs.readFileSync(path.join(run.runnerTemp, 'summary.md'), 'utf8');
       fs.rmSync(run.runnerTemp, { recursive: true, force: true });
       const artifacts = ctx.results.artifacts.filter((a) => !before.has(a.id) && a.name.endsWith('.dockerbuild')).map((a) => a.name);
       out.push({ inputs, changed, obs: await observe(run, inputs, { env: dockerEnv, artifacts }) });

@@ -121,8 +121,7 @@ async function post(): Promise<void> {
   const builders = JSON.parse(core.getState(STATE_BUILDERS) || '[]') as string[];
   for (const name of builders) {
     try {
-      await removeBuilder(name);
-      core.info(`removed builder ${name}`);
+      core.info((await removeBuilder(name)) ? `removed builder ${name}` : `builder ${name} was gone already`);
     } catch (err) {
       core.warning(`could not remove builder ${name}: ${(err as Error).message}`);
     }

@@ -96,7 +96,9 @@ export async function observe(run, inputs, { env, artifacts }) {
     // core.warning(message, properties) prints the properties in the order given: BPA's start with title=.
     annotations: String(run.main.stdout.split('\n').filter((l) => /^::warning [^:]*\bfile=/.test(l)).length),
     summary: (run.main.summary ?? '').trim() ? 'written' : 'none',
-    warnings: run.main.stdout.split('\n').filter((l) => l.startsWith('::warning')).map((l) => l.replace(/^::warning[^:]*::/, '').slice(0, 200))
+    warnings: run.main.stdout.split('\n').filter((l) => l.startsWith('::warning')).map((l) => l.replace(/^::warning[^:]*::/, '').slice(0, 200)),
+    // BPA exports and uploads its record in post: what went wrong there is said there.
+    postWarnings: run.post.stdout.split('\n').filter((l) => l.startsWith('::warning')).map((l) => l.replace(/^::warning[^:]*::/, '').slice(0, 300))
   };
 }
 
