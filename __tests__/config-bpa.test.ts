@@ -59,10 +59,47 @@ test('DOCKER_BUILD_SUMMARY and DOCKER_BUILD_CHECKS_ANNOTATIONS, as BPA reads the
   expect(warnings).toContain('DOCKER_BUILD_SUMMARY="nope" is not a boolean (expected true or false, as build-push-action reads it); the summary stays on.');
 });
 
-test('the build-record note appears only when a workflow sets the record variables', async () => {
-  const { describeRecordUpload } = await import('../src/bpa-env.js');
-  expect(describeRecordUpload({})).toBeUndefined();
-  expect(describeRecordUpload({ DOCKER_BUILD_RECORD_UPLOAD: 'false' })).toBeUndefined();
-  expect(describeRecordUpload({ DOCKER_BUILD_RECORD_UPLOAD: 'true' })).toMatch(/^Build records are not uploaded/);
-  expect(describeRecordUpload({ DOCKER_BUILD_RECORD_RETENTION_DAYS: '3' })).toMatch(/^Build records are not uploaded/);
+test('DOCKER_BUILD_RECORD_UPLOAD and _RETENTION_DAYS, as BPA reads them', async () => {
+  const { resolveRecordUpload } = await import('../src/bpa-env.js');
+  const warnings: string[] = [];
+  const warn = (m: string) => warnings.push(m);
+  expect(resolveRecordUpload({}, warn)).toEqual({ upload: true });
+  expect(resolveRecordUpload({ DOCKER_BUILD_RECORD_UPLOAD: 'false' }, warn)).toEqual({ upload: false });
+  expect(resolveRecordUpload({ DOCKER_BUILD_RECORD_UPLOAD: '0', DOCKER_BUILD_RECORD_RETENTION_DAYS: '3' }, warn)).toEqual({ upload: false, retentionDays: 3 });
+  expect(resolveRecordUpload({ DOCKER_BUILD_RECORD_UPLOAD: 'true', DOCKER_BUILD_RECORD_RETENTION_DAYS: '2' }, warn)).toEqual({ upload: true, retentionDays: 2 });
+  // 0 (and unset) is the repository's retention, as in BPA's README.
+  expect(resolveRecordUpload({ DOCKER_BUILD_RECORD_RETENTION_DAYS: '0' }, warn)).toEqual({ upload: true });
+  expect(warnings).toEqual([]);
+  // BPA fails its summary on these; here each warns once and the repository's retention applies.
+  expect(resolveRecordUpload({ DOCKER_BUILD_RECORD_RETENTION_DAYS: 'a week' }, warn)).toEqual({ upload: true });
+  expect(resolveRecordUpload({ DOCKER_BUILD_RECORD_RETENTION_DAYS: '-1' }, warn)).toEqual({ upload: true });
+  expect(resolveRecordUpload({ DOCKER_BUILD_RECORD_UPLOAD: 'nope' }, warn)).toEqual({ upload: true });
+  expect(warnings).toEqual([
+    'DOCKER_BUILD_RECORD_RETENTION_DAYS="a week" is not a number of days (expected a whole number, e.g. 7; 0 for the repository\'s setting); the repository\'s retention applies.',
+    'DOCKER_BUILD_RECORD_RETENTION_DAYS="-1" is not a number of days (expected a whole number, e.g. 7; 0 for the repository\'s setting); the repository\'s retention applies.',
+    'DOCKER_BUILD_RECORD_UPLOAD="nope" is not a boolean (expected true or false, as build-push-action reads it); build records stay on.'
+  ]);
+});
+
+test('variables BPA v7 dropped warn once each, naming what replaced them', () => {
+  const warnings: string[] = [];
+  configOf({}, { DOCKER_BUILD_NO_SUMMARY: 'true', DOCKER_BUILD_EXPORT_RETENTION_DAYS: '3' }, warnings);
+  expect(warnings).toEqual([
+    'DOCKER_BUILD_NO_SUMMARY is not read (build-push-action v7 dropped it): set DOCKER_BUILD_SUMMARY=false instead.',
+    'DOCKER_BUILD_EXPORT_RETENTION_DAYS is not read (build-push-action v7 dropped it): set DOCKER_BUILD_RECORD_RETENTION_DAYS instead.'
+  ]);
+  // Retired, so not obeyed: the summary stays on.
+  expect(configOf({}, { DOCKER_BUILD_NO_SUMMARY: 'true' }).summary).toBe(true);
+});
+
+test('secrets: a quoted multi-line value is one secret, as in BPA\'s own CI (git-context-secret)', () => {
+  const secrets: string[] = [];
+  const c = resolveConfig((name) => ({ secrets: 'GIT_AUTH_TOKEN=tok\n"MYSECRET=aaaaaaaa\nbbbbbbb\nccccccccc"\nFOO=bar\n"EMPTYLINE=aaaa\n\nbbbb\nccc"' })[name] ?? '', { workspace, tempDir: os.tmpdir(), onSecret: (v) => secrets.push(v), onWarning: () => undefined, buildEnv: {} });
+  expect(c.secrets).toEqual([
+    { id: 'GIT_AUTH_TOKEN', kind: 'value', value: 'tok' },
+    { id: 'MYSECRET', kind: 'value', value: 'aaaaaaaa\nbbbbbbb\nccccccccc' },
+    { id: 'FOO', kind: 'value', value: 'bar' },
+    { id: 'EMPTYLINE', kind: 'value', value: 'aaaa\n\nbbbb\nccc' }
+  ]);
+  expect(secrets).toContain('aaaaaaaa\nbbbbbbb\nccccccccc');
 });

@@ -119,4 +119,21 @@ describe('resolveRunCommit', () => {
   ])('%s', (_name, env, expected) => {
     expect(resolveRunCommit(env)).toEqual(expected);
   });
+
+  // actions-toolkit's gitContext (BPA's default context): with DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF
+  // a pull request builds its head commit, not the merge commit GITHUB_SHA names.
+  const HEAD = 'b'.repeat(40);
+  const pr = { GITHUB_REPOSITORY: 'acme/app', GITHUB_SHA: SHA, GITHUB_REF: 'refs/pull/7/merge' };
+  const payload = { pull_request: { head: { sha: HEAD } } };
+  test.each<[string, Record<string, string>, unknown, string]>([
+    ['a pull request builds the merge commit by default', pr, payload, SHA],
+    ['DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF=true: the head commit', { ...pr, DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF: 'true' }, payload, HEAD],
+    ['…read as a Go boolean', { ...pr, DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF: '1' }, payload, HEAD],
+    ['…false: the merge commit', { ...pr, DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF: 'false' }, payload, SHA],
+    ['…not a pull request: GITHUB_SHA', { ...pr, GITHUB_REF: 'refs/heads/main', DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF: 'true' }, payload, SHA],
+    ['…a payload without a head sha: GITHUB_SHA', { ...pr, DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF: 'true' }, {}, SHA],
+    ['…a head sha that is not one: GITHUB_SHA', { ...pr, DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF: 'true' }, { pull_request: { head: { sha: '--upload-pack=x' } } }, SHA]
+  ])('%s', (_name, env, event, sha) => {
+    expect(resolveRunCommit(env, event as Parameters<typeof resolveRunCommit>[1])?.sha).toBe(sha);
+  });
 });

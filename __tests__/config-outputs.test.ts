@@ -53,6 +53,8 @@ describe('outputs specs → what is pushed, loaded, written and verified', () =>
     ['type=docker,dest=FILE', { outputs: 'type=docker,name=app:1,dest=out/app.tar' }, (ws) => ({ push: false, tags: [], exports: [{ type: 'docker', names: ['app:1'], dest: path.join(ws, 'out/app.tar') }], keepLayout: false, verified: true, deliversImage: true })],
     ['type=local,dest=DIR: files only', { outputs: 'type=local,dest=files' }, (ws) => ({ push: false, tags: [], exports: [{ type: 'local', dest: path.join(ws, 'files') }], keepLayout: false, verified: true, deliversImage: false })],
     ['type=tar,dest=FILE: files only', { outputs: 'type=tar,dest=out/files.tar' }, (ws) => ({ push: false, tags: [], exports: [{ type: 'tar', dest: path.join(ws, 'out/files.tar') }], keepLayout: false, verified: true, deliversImage: false })],
+    // buildx's shorthand, in BPA's own CI (provenance, sbom: `outputs: /tmp/buildx-build`).
+    ['a bare path is type=local,dest=PATH', { outputs: 'out/bin' }, (ws) => ({ push: false, tags: [], exports: [{ type: 'local', dest: path.join(ws, 'out/bin') }], keepLayout: false, verified: true, deliversImage: false })],
     ['type=cacheonly: build only', { outputs: 'type=cacheonly' }, () => ({ push: false, tags: [], exports: [{ type: 'cacheonly' }], keepLayout: false, verified: false, deliversImage: false })],
     ['two outputs: push and a layout tar', { outputs: 'type=registry,name=localhost:5000/a:1\ntype=oci,dest=image.tar' }, (ws) => ({ push: true, tags: ['localhost:5000/a:1'], exports: [{ type: 'image', names: ['localhost:5000/a:1'], push: true }, { type: 'oci', dest: path.join(ws, 'image.tar'), tar: true, names: [] }], keepLayout: false, verified: true, deliversImage: true })],
     ['two outputs: a layout directory and files', { outputs: 'type=oci,dest=out/x\ntype=local,dest=files' }, (ws) => ({ push: false, tags: [], exports: [{ type: 'oci', dest: path.join(ws, 'out/x'), tar: false, names: [] }, { type: 'local', dest: path.join(ws, 'files') }], keepLayout: true, verified: true, deliversImage: true })]
@@ -86,7 +88,9 @@ describe('bad outputs: one InputError naming outputs and the expected form', () 
     ['type=tar over a source file', 'type=tar,dest=main.go', /"main\.go" is a file that is not a tar archive/],
     ['type=oci,tar=true over a directory', 'type=oci,tar=true,dest=notes', /"notes" is a directory, not a file/],
     ['type=docker,dest= over a symlink', 'type=docker,dest=link.tar', /"link\.tar" is not a regular file/],
-    ['type=oci,dest=DIR into the workspace', 'type=oci,dest=.', /"\." is the workspace/]
+    ['type=oci,dest=DIR into the workspace', 'type=oci,dest=.', /"\." is the workspace/],
+    ['`-` (a tar on stdout, in buildx)', '-', /"-": a tar on standard output cannot be delivered by a step \(expected a path, or type=tar,dest=FILE\)/],
+    ['a bare path into the workspace', '.', /"\." is the workspace/]
   ])('%s', (_name, outputs, message) => {
     const err = errorOf({ context: 'app', outputs });
     expect(err.input).toBe('outputs');

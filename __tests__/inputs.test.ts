@@ -11,7 +11,12 @@ describe('parseList', () => {
     ['keepCommas unquotes a whole line', '"KEY=a,b"', true, ['KEY=a,b']],
     ['shell metacharacters pass verbatim', 'X=$(id);rm -rf "/"', true, ['X=$(id);rm -rf "/"']],
     ['empty', '', false, []],
-    ['CRLF', 'a\r\nb', false, ['a', 'b']]
+    ['CRLF', 'a\r\nb', false, ['a', 'b']],
+    // build-push-action's own CI (git-context-secret): a quoted entry spans lines, empty ones included.
+    ['a quoted entry spans lines', 'GIT_AUTH_TOKEN=tok\n"MYSECRET=aaaaaaaa\nbbbbbbb\nccccccccc"\nFOO=bar\n"EMPTYLINE=aaaa\n\nbbbb\nccc"', true, ['GIT_AUTH_TOKEN=tok', 'MYSECRET=aaaaaaaa\nbbbbbbb\nccccccccc', 'FOO=bar', 'EMPTYLINE=aaaa\n\nbbbb\nccc']],
+    ['…in a comma list too', '"a\nb",c\nd', false, ['a\nb', 'c', 'd']],
+    ['a quote inside a value opens nothing', 'A=it"s\nB=2', true, ['A=it"s', 'B=2']],
+    ['a quote never closed: the lines stay lines', '"A=1\nB=2', true, ['"A=1', 'B=2']]
   ])('%s', (_name, text, keepCommas, expected) => {
     expect(parseList(text, { keepCommas })).toEqual(expected);
   });

@@ -7,8 +7,8 @@ const ID = 'https://github.com/acme/app/actions/runs/42/attempts/2';
 
 test.each<[string, string | undefined, string[], RunFacts, string | undefined]>([
   ['public repository: mode=max with the run as builder id', undefined, [], run, `mode=max,builder-id=${ID}`],
-  ['private repository: min and inline-only', undefined, [], { ...run, isPrivate: true }, `mode=min,inline-only=true,builder-id=${ID}`],
-  ['a payload that does not say: treated as private', undefined, [], { ...run, isPrivate: undefined }, `mode=min,inline-only=true,builder-id=${ID}`],
+  ['private repository: min (not inline-only, which the legs\' OCI export would drop)', undefined, [], { ...run, isPrivate: true }, `mode=min,builder-id=${ID}`],
+  ['a payload that does not say: treated as private', undefined, [], { ...run, isPrivate: undefined }, `mode=min,builder-id=${ID}`],
   ['BUILDX_NO_DEFAULT_ATTESTATIONS: none', undefined, [], { ...run, noDefaultAttestations: true }, undefined],
   ['a provenance entry in attests: left to it', undefined, ['type=provenance,mode=max'], run, undefined],
   ['an sbom entry in attests does not stop the default', undefined, ['type=sbom'], run, `mode=max,builder-id=${ID}`],

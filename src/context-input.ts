@@ -6,6 +6,7 @@
  * the commit, which stages/git-context.ts fetches before planning. Pure apart from existence checks.
  */
 import * as path from 'node:path';
+import { parseGoBool } from './bpa-env.js';
 import { InputError } from './input-error.js';
 import type { GitContext } from './types/config.js';
 import { isDirectory, isFile } from './fs-kind.js';
@@ -20,18 +21,31 @@ export interface RunCommit {
 /** BPA's name for the run's Git context; `{{defaultContext}}:subdir` is a directory of it. */
 export const DEFAULT_CONTEXT = '{{defaultContext}}';
 
+/** The part of the event payload that names a pull request's head commit. */
+export interface RunEvent {
+  pull_request?: { [key: string]: unknown };
+}
+
 /**
  * The run's commit from the runner's environment; undefined outside a GitHub run (the CLI, a
  * local run) or when a value could not be a server, a repository or a commit, since all reach git's argv.
+ * A pull request's run names its merge commit; with DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF (read
+ * by actions-toolkit for BPA's default Git context) it is the pull request's head commit instead.
  */
-export function resolveRunCommit(env: Record<string, string | undefined>): RunCommit | undefined {
+export function resolveRunCommit(env: Record<string, string | undefined>, event: RunEvent = {}): RunCommit | undefined {
   const repository = env.GITHUB_REPOSITORY ?? '';
-  const sha = env.GITHUB_SHA ?? '';
+  const head = (event.pull_request?.head as { sha?: unknown } | undefined)?.sha;
+  const wantsHead = /^refs\/pull\//.test(env.GITHUB_REF ?? '') && parseGoBool(env.DOCKER_DEFAULT_GIT_CONTEXT_PR_HEAD_REF) === true;
+  const sha = wantsHead && typeof head === 'string' && isCommitSha(head) ? head : (env.GITHUB_SHA ?? '');
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository) || repository.startsWith('-')) return undefined;
-  if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(sha)) return undefined;
+  if (!isCommitSha(sha)) return undefined;
   const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
   if (!/^https?:\/\/[^\s@/]+(\/[^\s@]*)?$/.test(serverUrl)) return undefined;
   return { serverUrl, repository, sha };
+}
+
+function isCommitSha(text: string): boolean {
+  return /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(text);
 }
 
 export interface ContextSource {

@@ -11,7 +11,7 @@ export interface ListOptions {
 
 export function parseList(text: string, opts: ListOptions = {}): string[] {
   const items: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of joinQuotedLines(text.split(/\r?\n/))) {
     if (line.trim() === '' || line.trim().startsWith('#')) continue;
     if (opts.keepCommas) {
       items.push(unquote(line.trim()));
@@ -21,6 +21,38 @@ export function parseList(text: string, opts: ListOptions = {}): string[] {
     for (const row of rows) items.push(...row);
   }
   return items.map((i) => i.trim()).filter((i) => i !== '');
+}
+
+/**
+ * A line that opens a quote it does not close continues on the next lines, up to the one that
+ * closes it: BPA parses a list as one CSV text, so `"KEY=line 1⏎line 2"` is one entry (a
+ * multi-line secret). A quote inside a value opens nothing, and one never closed changes nothing.
+ */
+function joinQuotedLines(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const close = opensQuote(lines[i]!) ? lines.findIndex((l, j) => j > i && closesQuote(l)) : -1;
+    if (close < 0) {
+      out.push(lines[i]!);
+      continue;
+    }
+    out.push(lines.slice(i, close + 1).join('\n'));
+    i = close;
+  }
+  return out;
+}
+
+/** `"` opens the line's first field and no other quote follows (`""` is an escaped quote). */
+function opensQuote(line: string): boolean {
+  const t = line.trim().replace(/""/g, '');
+  return t.startsWith('"') && !t.slice(1).includes('"');
+}
+
+/** The line's only quote ends it (or ends a field, before a comma). */
+function closesQuote(line: string): boolean {
+  const t = line.trimEnd().replace(/""/g, '');
+  const at = t.indexOf('"');
+  return at >= 0 && at === t.lastIndexOf('"') && (at === t.length - 1 || t[at + 1] === ',');
 }
 
 /** A whole line wrapped in double quotes loses them, CSV style (`""` is a literal quote). */

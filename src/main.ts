@@ -5,11 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { describeRecordUpload, resolveBuildEnvSwitches } from './bpa-env.js';
+import { resolveBuildEnvSwitches } from './bpa-env.js';
 import { InputError, resolveConfig } from './config.js';
 import { resolveRunCommit } from './context-input.js';
 import type { RunFacts } from './provenance.js';
 import { ArtifactHandoff } from './modes/artifact-handoff.js';
+import { publishBuildRecords } from './modes/build-records.js';
 import { runPipeline, type Io } from './pipeline.js';
 import { removeBuilder } from './setup/buildx-cleanup.js';
 import { renderMarkdown } from './report/render.js';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
         .map((k) => k.slice(6).toLowerCase()),
       run: runFacts(),
       buildEnv: process.env,
-      commit: resolveRunCommit(process.env),
+      commit: resolveRunCommit(process.env, github.context.payload),
       idToken: idTokenRequestFrom(process.env)
     });
   } catch (err) {
@@ -56,8 +57,6 @@ async function main(): Promise<void> {
     if (resolveBuildEnvSwitches(process.env, () => undefined).summary) await writeSummary(redactor.redactDeep({ image: core.getInput('tags').split(/[,\n]/)[0]?.trim() || '(not built)', tags: [], pushed: false, legs: [], logs: {}, durationMs: 0, error: err.message }), redactor);
     return core.setFailed(err.message);
   }
-  const recordNote = describeRecordUpload(process.env);
-  if (recordNote) core.info(recordNote);
   // Config keeps only the names of secret-envs and the paths of secret-files (buildx reads them);
   // their values are read here, before any build could print them.
   const secretValues = resolveSecretValues(config.secrets, process.env);
@@ -79,6 +78,9 @@ async function main(): Promise<void> {
   const handoff = config.mode === 'leg' || config.mode === 'merge' ? new ArtifactHandoff({ image: config.tags[0]!, dir: path.join(runDir, 'handoff'), redact: (t) => redactor.redact(t) }) : undefined;
   // Redacted before rendering: rendering escapes text, and an escaped secret no longer matches.
   const report = redactor.redactDeep(await runPipeline(config, io, { runId, handoff, attempt: Number(process.env.GITHUB_RUN_ATTEMPT) || 1 }));
+  // As build-push-action: the builds' records as a workflow-run artifact (never fails the step).
+  const buildRecord = await publishBuildRecords(report, { env: process.env, dir: path.join(runDir, 'records'), io, holdsSecret: (data) => redactor.isFoundIn(data) });
+  if (buildRecord) report.buildRecord = redactor.redactDeep(buildRecord);
   for (const [k, v] of Object.entries(resolveOutputs(report))) core.setOutput(k, redactor.redact(v));
   if (config.summary) await writeSummary(report, redactor);
   // Never throws: at worst a warning, or a notice on a fork's read-only token. Plan and leg jobs
@@ -122,8 +124,7 @@ async function post(): Promise<void> {
   const builders = JSON.parse(core.getState(STATE_BUILDERS) || '[]') as string[];
   for (const name of builders) {
     try {
-      await removeBuilder(name);
-      core.info(`removed builder ${name}`);
+      core.info((await removeBuilder(name)) ? `removed builder ${name}` : `builder ${name} was gone already`);
     } catch (err) {
       core.warning(`could not remove builder ${name}: ${(err as Error).message}`);
     }

@@ -1,8 +1,11 @@
 /**
  * Provenance by default, as build-push-action gives it: on a GitHub run with no `provenance`
  * input and no provenance entry in `attests`, each leg gets a provenance attestation whose
- * builder id is the run's URL; `mode=max` for a public repository, `mode=min,inline-only=true`
- * for a private one (min keeps build arguments and the like out of an image others may pull).
+ * builder id is the run's URL; `mode=max` for a public repository, `mode=min` for a private one
+ * (min keeps build arguments and the like out of an image others may pull). BPA asks buildx for
+ * `mode=min,inline-only=true` there, which its image exporter pushes; `inline-only` would leave
+ * the provenance off our legs' OCI layouts, so the pushed image would have none. The cost: a
+ * `type=local`/`type=tar` output of a private build also gets a provenance.json (BPA's does not).
  * A given `provenance` keeps its value and gains the builder id. Pure: the run's facts come from
  * the caller (the action's environment and event payload).
  */
@@ -38,5 +41,5 @@ export function resolveProvenance(input: string | undefined, attests: string[], 
   if (attests.some((a) => /(^|,)\s*type=provenance(,|$)/.test(a))) return undefined;
   if (run.noDefaultAttestations || !builderId) return undefined;
   // A payload that does not say is treated as private: min tells the least.
-  return run.isPrivate === false ? `mode=max,builder-id=${builderId}` : `mode=min,inline-only=true,builder-id=${builderId}`;
+  return run.isPrivate === false ? `mode=max,builder-id=${builderId}` : `mode=min,builder-id=${builderId}`;
 }

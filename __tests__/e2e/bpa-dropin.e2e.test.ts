@@ -82,6 +82,27 @@ describe('call', () => {
   });
 });
 
+// BPA's CI job `checks`: an ordinary build of a Dockerfile with check warnings annotates each on
+// its line (BPA reads them from buildx's metadata file); `annotations-disabled` turns that off.
+describe('build-check warnings of an ordinary build', () => {
+  const file = `${FIXTURES}/checks/Dockerfile`;
+
+  test('annotated on their lines, once for both platforms; the build succeeds', async () => {
+    const { main } = await runAction({ ...common, context: path.join(FIXTURES, 'checks'), platforms: TWO });
+    expect(main.code).toBe(0);
+    expect(annotations(main.stdout)).toEqual([
+      { file, line: 1, message: expect.stringMatching(/^FromAsCasing: 'as' and 'FROM' keywords' casing do not match/) },
+      { file, line: 2, message: expect.stringMatching(/^LegacyKeyValueFormat: "ENV key=value" should be used instead of legacy "ENV key value" format/) }
+    ]);
+  });
+
+  test('DOCKER_BUILD_CHECKS_ANNOTATIONS=false: none', async () => {
+    const { main } = await runAction({ ...common, context: path.join(FIXTURES, 'checks'), platforms: 'linux/amd64' }, { DOCKER_BUILD_CHECKS_ANNOTATIONS: 'false' });
+    expect(main.code).toBe(0);
+    expect(annotations(main.stdout)).toEqual([]);
+  });
+});
+
 describe('shell-form ENTRYPOINT in a FROM scratch image (BPA\'s lint.Dockerfile)', () => {
   const context = path.join(FIXTURES, 'scratch-shell');
   const words = `shell-form ENTRYPOINT at ${FIXTURES}/scratch-shell/Dockerfile:5 runs /bin/sh, which the image does not have`;

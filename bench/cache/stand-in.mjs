@@ -43,9 +43,13 @@ function register() {
   });
 }
 
+/** A module of the test stack (`__tests__/stack/<name>.ts`), e.g. 'git-server', loaded as the tests load it. */
+export async function importStackModule(name) {
+  register();
+  return import(pathToFileURL(path.join(STACK_DIR, `${name}.ts`)).href);
+}
+
 /** startResultsService() from the test stack: `{ env, calls, cacheEntries, setUnavailable, stop, … }`. */
 export async function startStandIn(opts) {
-  register();
-  const mod = await import(pathToFileURL(path.join(STACK_DIR, 'results-service.ts')).href);
-  return mod.startResultsService(opts);
+  return (await importStackModule('results-service')).startResultsService(opts);
 }

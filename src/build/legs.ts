@@ -8,6 +8,7 @@ import { exec } from '../exec.js';
 import { isAttestation, isIndexMediaType, type Descriptor, type ImageIndex } from '../types/oci.js';
 import type { BuiltLeg, CacheStats, Leg } from '../types/plan.js';
 import { removeLoadedImage, saveLoadedImage } from './docker-save.js';
+import { readBuildRef } from './history.js';
 import { readLegLayoutIndex } from './layout-index.js';
 
 export interface LegRun {
@@ -38,12 +39,16 @@ async function runLeg(run: LegRun, env?: Record<string, string>): Promise<LegOut
 
 async function buildLeg({ leg, args, loadRef }: LegRun, env?: Record<string, string>): Promise<LegOutput> {
   fs.rmSync(leg.outDir, { recursive: true, force: true });
+  // A rebuilt leg (the rewrite's fallback) must not report the first attempt's build reference.
+  fs.rmSync(leg.metadataFile, { force: true });
   fs.mkdirSync(path.dirname(leg.outDir), { recursive: true });
   const startedAt = Date.now();
-  const res = await exec('docker', args, { env: env ? { ...(process.env as Record<string, string>), ...env, BUILDKIT_PROGRESS: 'plain' } : { ...(process.env as Record<string, string>), BUILDKIT_PROGRESS: 'plain' } });
+  // BUILDX_METADATA_WARNINGS: buildx writes the build's check warnings to the metadata file (as BPA asks).
+  const res = await exec('docker', args, { env: { ...(process.env as Record<string, string>), ...env, BUILDKIT_PROGRESS: 'plain', BUILDX_METADATA_WARNINGS: 'true' } });
   const durationMs = Date.now() - startedAt;
   let log = res.stderr + res.stdout;
-  const base: BuiltLeg = { ...leg, ok: false, attestations: [], startedAt, durationMs, cache: countCacheSteps(log) };
+  const buildRef = readBuildRef(leg.metadataFile);
+  const base: BuiltLeg = { ...leg, ok: false, attestations: [], startedAt, durationMs, cache: countCacheSteps(log), ...(buildRef ? { buildRef } : {}) };
   if (res.code !== 0) {
     return { built: { ...base, error: firstError(log) }, log };
   }

@@ -74,7 +74,7 @@ export function isFilesOutput(e: OutputExport): e is Extract<OutputExport, { typ
 }
 
 function resolveOutput(line: string, env: OutputsEnv): OutputExport {
-  const { fields, names } = parseFields(line);
+  const { fields, names } = parseFields(shorthand(line));
   const type = fields.get('type');
   if (type === undefined) throw new InputError('outputs', `"${line}" has no type (${EXPECTED})`);
   if (!(type in KEYS)) throw new InputError('outputs', `"${line}" is not supported (${EXPECTED})`);
@@ -119,6 +119,17 @@ function resolveOutput(line: string, env: OutputsEnv): OutputExport {
     default:
       return { type: 'cacheonly' };
   }
+}
+
+/**
+ * buildx's shorthand: one field with no `=` is `type=local,dest=<it>` (`-o ./bin`), and `-` is a
+ * tar on standard output, which a step cannot hand to anyone.
+ */
+function shorthand(line: string): string {
+  const text = line.trim();
+  if (text.includes('=') || text.includes(',')) return line;
+  if (text === '-') throw new InputError('outputs', '"-": a tar on standard output cannot be delivered by a step (expected a path, or type=tar,dest=FILE)');
+  return `type=local,"dest=${text.replace(/"/g, '""')}"`;
 }
 
 /**

@@ -17,6 +17,9 @@ import { InputError } from '../input-error.js';
 import { resolveCacheScope } from '../plan/cache-scope.js';
 import { buildxVersion, isVersionAtLeast } from '../setup/buildx.js';
 import type { CheckWarning } from '../types/call.js';
+import { annotationFile, checkAnnotation, mergeCheckResults, onlyOn, type CheckResult } from '../build/check-warnings.js';
+
+export { mergeCheckResults, type CheckResult };
 import type { CallMethod, Config } from '../types/config.js';
 import type { Io } from '../types/io.js';
 import type { PlatformPlan, RunReport } from '../types/plan.js';
@@ -42,12 +45,6 @@ export function buildCallArgs(config: Config, method: Subrequest, platform: stri
   return ['buildx', 'build', ...(config.builder ? ['--builder', config.builder] : []), '--call', format === 'json' ? `${method},format=json` : method, ...rest];
 }
 
-/** One platform's check result, as buildx's JSON says it. */
-export interface CheckResult {
-  warnings: Array<{ rule: string; url?: string; detail: string; line?: number }>;
-  buildError?: string;
-}
-
 /** Pure: `--call check,format=json` stdout → result; undefined when buildx printed no JSON (it failed first). */
 export function parseCheckResult(stdout: string): CheckResult | undefined {
   let doc: { warnings?: unknown; buildError?: { message?: unknown } };
@@ -63,23 +60,6 @@ export function parseCheckResult(stdout: string): CheckResult | undefined {
   });
   const message = doc.buildError?.message;
   return { warnings, ...(typeof message === 'string' && message ? { buildError: message } : {}) };
-}
-
-/** Pure: one warning per rule, line and detail, with every platform that found it, in Dockerfile order. */
-export function mergeCheckResults(file: string, results: Array<{ platform: string; result: CheckResult }>): { warnings: CheckWarning[]; buildError?: string } {
-  const byKey = new Map<string, CheckWarning>();
-  let buildError: string | undefined;
-  for (const { platform, result } of results) {
-    buildError ??= result.buildError;
-    for (const w of result.warnings) {
-      const key = `${w.rule}\n${w.line ?? ''}\n${w.detail}`;
-      const seen = byKey.get(key);
-      if (seen) seen.platforms.push(platform);
-      else byKey.set(key, { rule: w.rule, ...(w.url ? { url: w.url } : {}), detail: w.detail, file, ...(w.line ? { line: w.line } : {}), platforms: [platform] });
-    }
-  }
-  const warnings = [...byKey.values()].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  return buildError ? { warnings, buildError } : { warnings };
 }
 
 /** Pure: buildx's own summary line and warnings; a warning some platforms lack says which have it. */
@@ -114,9 +94,6 @@ function countLine(n: number): string {
   return n === 1 ? 'Check complete, 1 warning has been found!' : `Check complete, ${n} warnings have been found!`;
 }
 
-function onlyOn(w: CheckWarning, platforms: string[]): string {
-  return platforms.length > 1 && w.platforms.length < platforms.length ? ` (${w.platforms.join(', ')} only)` : '';
-}
 
 /** "buildx failed with: <its ERROR line>", as BPA reports a failed buildx. */
 function buildxFailure(res: ExecResult): string {
@@ -125,11 +102,6 @@ function buildxFailure(res: ExecResult): string {
   return `buildx failed with: ${error}`;
 }
 
-/** The Dockerfile as annotations name it: relative to the workspace (the runner's cwd). */
-function annotationFile(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-}
 
 /** Runs the subrequest; report.call is filled before any failure is thrown. */
 export async function runCallMode(config: Config, io: Io, runDir: string, report: RunReport): Promise<void> {
@@ -165,7 +137,7 @@ async function runCheck(config: Config, io: Io, secretFiles: Record<string, stri
   await io.group(`call check (${config.platforms.join(', ')})`, async () => io.info(text));
   // As BPA with DOCKER_BUILD_CHECKS_ANNOTATIONS: each warning on its Dockerfile line.
   if (config.checkAnnotations !== false) {
-    for (const w of warnings) io.warning(`${w.rule}: ${w.detail}${onlyOn(w, config.platforms)}${w.url ? ` (${w.url})` : ''}`, w.line ? { file: w.file, line: w.line } : undefined);
+    for (const w of warnings) io.warning(...checkAnnotation(w, config.platforms));
   }
   const error = failure ?? callError('check', warnings, buildError);
   if (error) throw new Error(error);

@@ -46,6 +46,11 @@ export class Redactor {
     return this.forms.size;
   }
 
+  /** True when `data` holds any registered form of a secret (a record about to leave the runner). */
+  isFoundIn(data: Buffer | string): boolean {
+    return this.sorted.some((form) => data.includes(form));
+  }
+
   redact(text: string): string {
     let out = text;
     for (const form of this.sorted) if (out.includes(form)) out = out.split(form).join(MASK);

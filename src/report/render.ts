@@ -34,6 +34,8 @@ export function renderMarkdown(r: RunReport): string {
   if (r.layout) facts.push(`**OCI layout:** \`${esc(r.layout)}\``);
   for (const o of r.outputs ?? []) facts.push(`**Output:** ${codeSpan(o.output)}: ${esc(o.note)}`);
   if (r.tagged?.reason) facts.push(`**Note:** ${esc(r.tagged.reason)}`);
+  const record = renderBuildRecord(r);
+  if (record) facts.push(record);
   const engine = renderEngine(r);
   if (engine) facts.push(engine);
   if (r.builder?.lost.length) facts.push(`**Not made on this builder:** ${r.builder.lost.map(esc).join('; ')}${r.builder.fallback ? ` (${esc(r.builder.fallback)})` : ''}`);
@@ -130,6 +132,19 @@ export function renderEngine(r: RunReport): string | undefined {
   if (e?.buildxVersion) parts.push(`buildx ${esc(e.buildxVersion)}`);
   if (e?.qemuVersion) parts.push(`QEMU ${esc(e.qemuVersion)}`);
   return `**Engine:** ${parts.join(' · ')}`;
+}
+
+/**
+ * "**Build record:** [owner~repo~ABCDEF+1.dockerbuild](url) (9.1 KiB, 2 builds: `linux/amd64`, `linux/arm64`)
+ * for Docker Desktop's Builds view", or why it was not uploaded.
+ */
+export function renderBuildRecord(r: RunReport): string | undefined {
+  const b = r.buildRecord;
+  if (!b) return undefined;
+  if ('note' in b) return `**Build record:** ${esc(b.note)}`;
+  const a = b.artifact;
+  const builds = `${a.platforms.length} build${a.platforms.length === 1 ? '' : 's'}: ${a.platforms.map(inlineCode).join(', ')}`;
+  return `**Build record:** [${esc(a.name)}](${encodeURI(a.url).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}) (${formatBytes(a.size)}, ${builds}), to import into Docker Desktop's Builds view`;
 }
 
 function renderChecksCell(v: PlatformVerification | undefined): string {

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { buildLegArgs, resolveLoadRef } from '../build/args.js';
 import { cacheMountRun, restoreCacheMounts, saveCacheMounts } from '../cache/dance.js';
+import { annotationFile, checkAnnotation, mergeCheckResults, readMetadataWarnings } from '../build/check-warnings.js';
 import { writeSecretFiles } from '../build/secret-files.js';
 import { runLegs, type LegRun } from '../build/legs.js';
 import { resolveFilesDirName, resolveFilesRoot } from '../build/files.js';
@@ -69,10 +70,25 @@ export async function planAndBuild(config: Config, io: Io, ctx: BuildContext, re
   report.legs = outputs.map((o) => o.built);
   // Leg times turn the plan's savings ratio into seconds (measured beside estimated).
   plan.platforms = measureSavings(plan.platforms, report.legs);
+  if (config.checkAnnotations !== false) annotateCheckWarnings(config, io, report.legs, ctx.runDir);
   // Only a good build's mounts are worth keeping; saving never fails the run.
   if (mounts && outputs.every((o) => o.built.ok)) await io.group('Save cache mounts', () => saveCacheMounts(mounts, io));
   else mounts?.release?.();
   return report.legs;
+}
+
+/**
+ * As BPA (DOCKER_BUILD_CHECKS_ANNOTATIONS): the build's Dockerfile check warnings on their lines,
+ * each once for every platform that found it. A rewritten leg built a copy whose lines differ
+ * from the user's: its warnings stay in its log. A fetched commit's Dockerfile is named by its
+ * path in the repository, where the annotation belongs.
+ */
+function annotateCheckWarnings(config: Config, io: Io, legs: BuiltLeg[], runDir: string): void {
+  const asWritten = legs.filter((l) => !l.platform.rewrite);
+  const fetched = path.join(runDir, 'git-context');
+  const file = config.gitContext && config.file.startsWith(fetched + path.sep) ? path.relative(fetched, config.file) : annotationFile(config.file);
+  const { warnings } = mergeCheckResults(file, asWritten.map((l) => ({ platform: l.platform.platform, result: { warnings: readMetadataWarnings(l.metadataFile) } })));
+  for (const w of warnings) io.warning(...checkAnnotation(w, asWritten.map((l) => l.platform.platform)));
 }
 
 /** The first failed leg's error, naming every failed platform; undefined when all built. */

@@ -48,6 +48,8 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
     report.outputs = config.exports.flatMap((_, j) => (notes.has(j) ? [{ output: config.outputs[j]!, note: notes.get(j)! }] : []));
   };
   if (isBuildOnly(config)) {
+    // The index was never delivered anywhere: no digest to hand on (BPA's outputs are empty too).
+    delete report.index;
     config.exports.forEach((_, i) => noteOf(i, 'build only (cache export): nothing to push or verify'));
     io.info('outputs type=cacheonly: build only; nothing pushed, written or verified');
     return;

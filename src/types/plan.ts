@@ -2,6 +2,7 @@
  * The typed plan that flows one way through the pipeline. Each stage widens the previous type
  * instead of mutating it, so the report can explain every decision.
  */
+import type { BuildRecordReport } from './build-record.js';
 import type { CallReport } from './call.js';
 import type { Mode } from './config.js';
 import type { BuilderFacts, EngineFacts } from './engine.js';
@@ -133,6 +134,8 @@ export interface BuiltLeg extends Leg {
   cache?: CacheStats;
   /** Compressed size: manifest + config + layers. */
   compressedSize?: number;
+  /** buildx's `builder/node/id` for this build (`buildx.build.ref`); absent when the build failed. */
+  buildRef?: string;
 }
 
 export interface MergedIndex {
@@ -233,4 +236,6 @@ export interface RunReport {
   signing?: Signing;
   /** GitHub artifact attestations of the verified digests, when `attest` is true. */
   attesting?: Attesting;
+  /** The legs' build records, uploaded as build-push-action uploads its own (action only). */
+  buildRecord?: BuildRecordReport;
 }
