@@ -24,6 +24,7 @@ import { startGitHubApiStandIn, type GitHubApiStandIn } from '../stack/github-ap
 import { startIdTokenStandIn, type IdTokenStandIn } from '../stack/id-token.js';
 import { startSigstoreStandIn, type SigstoreStandIn } from '../stack/sigstore.js';
 import { BASE_CONTEXTS, REGISTRY, ROOT, registryManifest, requireRegistry, requireStack, runAction, uniqueTag, type ActionRun } from './harness.js';
+import { secretLeaks } from './leaks.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const SLSA = 'https://slsa.dev/provenance/v1';
@@ -233,25 +234,10 @@ test('the OIDC token, the request token and the github-token appear in no log, s
   expect(runs.length).toBe(3);
   const secrets = [GITHUB_TOKEN, ids.requestToken, ...ids.issued.map((i) => i.token)];
   expect(ids.issued.length).toBeGreaterThanOrEqual(2);
-  const found: string[] = [];
-  const search = (where: string, text: string) => {
-    for (const s of secrets) if (text.includes(s) || (s.split('.').length === 3 && text.includes(s.split('.')[1]!))) found.push(where);
-  };
-  for (const [i, r] of runs.entries()) {
-    for (const step of ['main', 'post'] as const) {
-      const s = r[step];
-      // `::add-mask::` is how the runner learns a secret; it never reaches the log itself.
-      search(`run ${i} ${step} stdout`, s.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'));
-      search(`run ${i} ${step} stderr`, s.stderr);
-      search(`run ${i} ${step} summary`, s.summary);
-      search(`run ${i} ${step} outputs`, JSON.stringify(s.outputs));
-      search(`run ${i} ${step} state`, JSON.stringify(s.state));
-    }
-    const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-    for (const f of walk(r.runnerTemp)) if (fs.statSync(f).size < 64 * 1024 * 1024) search(`run ${i} file ${path.relative(r.runnerTemp, f)}`, fs.readFileSync(f, 'latin1'));
-  }
-  // Nor in what was sent to GitHub (the bundles carry a certificate, never the token).
-  search('API requests', JSON.stringify(api.requests.map((q) => q.body)));
+  const found = secretLeaks(runs, secrets, {
+    // Nor in what was sent to GitHub (the bundles carry a certificate, never the token).
+    'API requests': JSON.stringify(api.requests.map((q) => q.body))
+  });
   expect(found).toEqual([]);
   expect(runs[0]!.main.stdout).toContain(`::add-mask::${ids.issued[0]!.token}`);
 });

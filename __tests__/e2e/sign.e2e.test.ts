@@ -26,6 +26,7 @@ import { startOciRegistryStandIn, type OciRegistryStandIn } from '../stack/oci-r
 import { startSigstoreStandIn, type SigstoreStandIn } from '../stack/sigstore.js';
 import { pushSubject } from '../registry/referrer-fixtures.js';
 import { BASE_CONTEXTS, REGISTRY, ROOT, registryManifest, requireRegistry, requireStack, runAction, uniqueTag, type ActionRun } from './harness.js';
+import { secretLeaks } from './leaks.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const NO_PROXY = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '', ALL_PROXY: '', all_proxy: '', NO_PROXY: '127.0.0.1,localhost' };
@@ -247,23 +248,7 @@ test('the OIDC token and the request token appear in no log, summary, output, st
   expect(runs.length).toBeGreaterThanOrEqual(4);
   const secrets = [ids.requestToken, ...ids.issued.map((i) => i.token)];
   expect(ids.issued.length).toBeGreaterThan(0);
-  const found: string[] = [];
-  const search = (where: string, text: string) => {
-    for (const s of secrets) if (text.includes(s) || text.includes(s.split('.')[1] ?? s)) found.push(where);
-  };
-  for (const [i, r] of runs.entries()) {
-    for (const step of ['main', 'post'] as const) {
-      const s = r[step];
-      // `::add-mask::` is how the runner learns a secret; it never reaches the log itself.
-      search(`run ${i} ${step} stdout`, s.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'));
-      search(`run ${i} ${step} stderr`, s.stderr);
-      search(`run ${i} ${step} summary`, s.summary);
-      search(`run ${i} ${step} outputs`, JSON.stringify(s.outputs));
-      search(`run ${i} ${step} state`, JSON.stringify(s.state));
-    }
-    const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-    for (const f of walk(r.runnerTemp)) if (fs.statSync(f).size < 64 * 1024 * 1024) search(`run ${i} file ${path.relative(r.runnerTemp, f)}`, fs.readFileSync(f, 'latin1'));
-  }
+  const found = secretLeaks(runs, secrets);
   expect(found).toEqual([]);
   // The masks were registered: the runner hides the token in its log.
   expect(runs[0]!.main.stdout).toContain(`::add-mask::${ids.requestToken}`);

@@ -19,8 +19,11 @@ export interface SignTarget {
   platform?: string;
 }
 
-/** The referrer artifact for a signature bundle, annotated as cosign annotates it. */
-export function signatureArtifact(bundle: Buffer, created: Date): ReferrerArtifact {
+/**
+ * The referrer artifact for a DSSE bundle, annotated as cosign (a signature) and
+ * actions/attest-build-provenance (an attestation, with its predicate type) store theirs.
+ */
+export function signatureArtifact(bundle: Buffer, created: Date, predicateType: string = COSIGN_SIGN_PREDICATE): ReferrerArtifact {
   return {
     artifactType: SigstoreMediaType.BundleV03,
     blob: bundle,
@@ -28,7 +31,7 @@ export function signatureArtifact(bundle: Buffer, created: Date): ReferrerArtifa
     annotations: {
       [BundleAnnotation.Created]: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       [BundleAnnotation.Content]: 'dsse-envelope',
-      [BundleAnnotation.PredicateType]: COSIGN_SIGN_PREDICATE
+      [BundleAnnotation.PredicateType]: predicateType
     }
   };
 }

@@ -9,7 +9,8 @@ import type { Destination } from '../build/publish.js';
 import { writeAttestation } from '../attest/api.js';
 import { ghVerifyCommands } from '../attest/commands.js';
 import { provenancePredicate, provenanceStatement, SLSA_PROVENANCE_V1, subjectName, subjectsFor } from '../attest/statement.js';
-import { attachReferrer, type ReferrerArtifact } from '../registry/referrers.js';
+import { attachReferrer } from '../registry/referrers.js';
+import { signatureArtifact } from '../sign/image.js';
 import { decodeClaims, fetchIdToken } from '../sign/oidc.js';
 import { KeylessSigner } from '../sign/signer.js';
 import { bundleProblem, loadTrustMaterial } from '../sign/verify.js';
@@ -18,7 +19,7 @@ import type { Config } from '../types/config.js';
 import type { Io } from '../types/io.js';
 import type { Descriptor } from '../types/oci.js';
 import type { RunReport } from '../types/plan.js';
-import { BundleAnnotation, GITHUB_ACTIONS_ISSUER, SigstoreMediaType } from '../types/sign.js';
+import { GITHUB_ACTIONS_ISSUER, SigstoreMediaType } from '../types/sign.js';
 
 /** Undefined when this run does not attest (`attest: false`, or nothing was pushed). */
 export async function attestVerified(config: Config, io: Io, report: RunReport, dests: Destination[]): Promise<Attesting | undefined> {
@@ -59,7 +60,7 @@ export async function attestVerified(config: Config, io: Io, report: RunReport, 
         const id = await writeAttestation(bundle.json, { token: config.githubToken, apiUrl: a.apiUrl, repository: a.repository });
         const entry: AttestedEntry = { digest, ...(t.platform ? { platform: t.platform } : {}), id, url: `${a.serverUrl}/${a.repository}/attestations/${id}`, ...(bundle.tlogIndex ? { tlogIndex: bundle.tlogIndex } : {}) };
         if (a.pushToRegistry) {
-          const artifact = attestationArtifact(bundle.bytes, SLSA_PROVENANCE_V1, new Date());
+          const artifact = signatureArtifact(bundle.bytes, new Date(), SLSA_PROVENANCE_V1);
           for (const d of dests) {
             const attached = await attachReferrer(d.client, d.repo, t.descriptor, artifact);
             entry.referrer ??= attached.descriptor.digest;
@@ -76,16 +77,3 @@ export async function attestVerified(config: Config, io: Io, report: RunReport, 
   return { ok: true, entries, ...(identity ? { identity } : {}), verifyCommands: ghVerifyCommands(config.tags, { repository: a.repository, ...(a.endpoints.trustedRootPath ? { trustedRootPath: a.endpoints.trustedRootPath } : {}) }) };
 }
 
-/** The referrer for an attestation bundle, annotated as actions/attest-build-provenance (@sigstore/oci) stores it. */
-function attestationArtifact(bundle: Buffer, predicateType: string, created: Date): ReferrerArtifact {
-  return {
-    artifactType: SigstoreMediaType.BundleV03,
-    blob: bundle,
-    blobMediaType: SigstoreMediaType.BundleV03,
-    annotations: {
-      [BundleAnnotation.Created]: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      [BundleAnnotation.Content]: 'dsse-envelope',
-      [BundleAnnotation.PredicateType]: predicateType
-    }
-  };
-}
