@@ -16,7 +16,7 @@
 # Engines (all on unix sockets, all with `iptables: false`):
 #   docker28-containerd  Debian forky's docker.io/docker-cli 28.5, buildx 0.29, containerd 2.1,
 #                        containerd image store; /var/run/docker.sock (the default). Its
-#                        default network is the bridge `multiarch0` (203.0.113.1/24), which this
+#                        default network is the bridge `multiarch0` (198.51.100.1/24), which this
 #                        script creates: containers get a network namespace, and nothing they
 #                        send leaves the machine (no NAT, forwarding off on the bridge). BuildKit
 #                        runs SBOM generators (`--sbom generator=…`) on it.
@@ -54,13 +54,18 @@ STACK_LOCK=${STACK_LOCK:-/tmp/multiarch-docker.lock}
 # The default engine's bridge. Its subnet is TEST-NET-3 (RFC 5737): reserved for documentation,
 # so it is neither routed on the internet nor a private range (RFC 1918) that a LAN, VPN or cloud
 # network near this machine could be using; a packet addressed to it can only mean this bridge.
-# (Not TEST-NET-1, 192.0.2.0/24: some sandboxes put eth0 there.) Nothing a container sends goes
+# (Not TEST-NET-1, 192.0.2.0/24: some sandboxes put eth0 there; not TEST-NET-3, 203.0.113.0/24:
+# this machine's egress proxy, through which registry.npmjs.org and deb.debian.org resolve, lives
+# there, and a bridge on it cut the machine off from both. `up` refuses a subnet that holds the
+# default gateway or an address those hosts resolve to.) Nothing a container sends goes
 # further than this machine: dockerd adds no NAT (iptables/ip-masq off) and sets no forwarding,
 # and the bridge's own forwarding switch is off, which makes the kernel answer "host unreachable"
 # for any other destination even where net.ipv4.ip_forward is 1. IPv6 is off on it.
 BRIDGE=multiarch0
-BRIDGE_CIDR=203.0.113.1/24
-BRIDGE_SUBNET=203.0.113.0/24
+BRIDGE_CIDR=198.51.100.1/24
+BRIDGE_SUBNET=198.51.100.0/24
+# Hosts this machine must keep reaching through its default route (apt, npm).
+BRIDGE_MUST_NOT_HOLD=(registry.npmjs.org deb.debian.org)
 ENGINES=(docker28-containerd docker28-classic docker26-containerd)
 DEFAULT_ENGINE=docker28-containerd
 # Debian forky's engine packages for the default engine (apt pin 100: only these come from
@@ -382,6 +387,12 @@ ensure_bridge() {
   # The subnet must mean this bridge only: refuse it if another interface has an address in it.
   other=$(ip -4 -o addr show to "$BRIDGE_SUBNET" | awk -v b="$BRIDGE" '$2 != b {print $2}' | sort -u | paste -sd' ' -)
   [[ -z "$other" ]] || die "$BRIDGE_SUBNET (for bridge $BRIDGE) is already used by: $other"
+  local prefix=${BRIDGE_SUBNET%.*} host addr
+  for host in "${BRIDGE_MUST_NOT_HOLD[@]}" "default gateway"; do
+    if [[ "$host" == "default gateway" ]]; then addr=$(ip -4 route show default | awk '{print $3; exit}')
+    else addr=$(getent ahostsv4 "$host" 2>/dev/null | awk '{print $1; exit}'); fi
+    [[ -z "$addr" || "${addr%.*}" != "$prefix" ]] || die "$BRIDGE_SUBNET (for bridge $BRIDGE) holds $addr ($host): a bridge there would cut this machine off from it; set BRIDGE_CIDR/BRIDGE_SUBNET in scripts/stack.sh to a free /24"
+  done
   if ! ip link show dev "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge || die "cannot create bridge $BRIDGE (ip link add … type bridge; needs CAP_NET_ADMIN)"
     BRIDGE_CREATED=1
@@ -394,6 +405,8 @@ ensure_bridge() {
   if [[ "$(bridge_addrs)" != "$BRIDGE_CIDR" ]]; then
     ip -4 addr flush dev "$BRIDGE"
     ip addr add "$BRIDGE_CIDR" dev "$BRIDGE" || die "cannot put $BRIDGE_CIDR on $BRIDGE"
+    # a dockerd started before keeps the old subnet for its bridge network: restart it too
+    BRIDGE_CREATED=1
     log "$BRIDGE: address $BRIDGE_CIDR"
   fi
   ip link set dev "$BRIDGE" up || die "cannot set $BRIDGE up"
@@ -408,6 +421,11 @@ bridge_problem() {
   [[ "$(bridge_addrs)" == "$BRIDGE_CIDR" ]] || { echo "$BRIDGE has address(es) '$(bridge_addrs)', not $BRIDGE_CIDR"; return; }
   [[ "$(cat "/proc/sys/net/ipv4/conf/$BRIDGE/forwarding")" == 0 ]] || { echo "forwarding is on for $BRIDGE"; return; }
   [[ "$(cat "/proc/sys/net/ipv6/conf/$BRIDGE/disable_ipv6")" == 1 ]] || { echo "IPv6 is on for $BRIDGE"; return; }
+  local host addr
+  for host in "${BRIDGE_MUST_NOT_HOLD[@]}"; do
+    addr=$(getent ahostsv4 "$host" 2>/dev/null | awk '{print $1; exit}')
+    [[ -z "$addr" ]] || ! ip -4 route get "$addr" 2>/dev/null | grep -q " dev $BRIDGE " || { echo "$host ($addr) is routed to $BRIDGE: the machine cannot reach it"; return; }
+  done
   net=$(docker_ network inspect bridge -f '{{index .Options "com.docker.network.bridge.name"}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' 2>&1) ||
     { echo "the default engine has no bridge network ($net)"; return; }
   [[ "$net" == "$BRIDGE $BRIDGE_SUBNET" ]] || echo "the default engine's bridge network is '$net', not '$BRIDGE $BRIDGE_SUBNET'"
@@ -520,8 +538,13 @@ ensure_default_engine() {
   [[ -n "$DOCKER" ]] || die "no docker client after install"
   ensure_bridge
   if ((BRIDGE_CREATED)) && pid_alive "$RUN_DIR/$(engine_pidname "$DEFAULT_ENGINE").pid" dockerd; then
-    log "$DEFAULT_ENGINE started before bridge $BRIDGE existed: restarting it"
+    log "$DEFAULT_ENGINE started before bridge $BRIDGE was as it is now: restarting it"
     stop_bg "$(engine_pidname "$DEFAULT_ENGINE")" dockerd
+  fi
+  if ((BRIDGE_CREATED)) && ! pid_alive "$RUN_DIR/$(engine_pidname "$DEFAULT_ENGINE").pid" dockerd; then
+    # dockerd keeps its bridge network (and the address it put on the bridge) in this store and
+    # puts that address back at start; forgetting it makes it take the bridge's address as it is.
+    rm -f /var/lib/docker/network/files/local-kv.db
   fi
   write_daemon_json
   setup_binfmt # before the daemons start: buildkit probes emulators at start-up

@@ -18,7 +18,7 @@ beforeAll(() => {
 test('`scripts/stack.sh status` exits 0, with the bridge and the lock check green', () => {
   const r = spawnSync('bash', ['scripts/stack.sh', 'status'], { encoding: 'utf8', timeout: 60_000 });
   expect({ code: r.status, problems: r.stdout.split('\n').filter((l) => /DOWN|NOT|MISSING|HELD/.test(l)) }).toEqual({ code: 0, problems: [] });
-  expect(r.stdout).toMatch(new RegExp(`^bridge +: ${STACK_BRIDGE.name} 203\\.0\\.113\\.1/24, up, forwarding off, IPv6 off`, 'm'));
+  expect(r.stdout).toMatch(new RegExp(`^bridge +: ${STACK_BRIDGE.name} 198\\.51\\.100\\.1/24, up, forwarding off, IPv6 off`, 'm'));
   expect(r.stdout).toMatch(new RegExp(`^lock +: no daemon of ours holds ${LOCK} open`, 'm'));
 });
 
@@ -52,6 +52,6 @@ test('a container on the default network gets an address in the bridge subnet, i
     encoding: 'utf8',
     timeout: 60_000
   });
-  expect(out).toMatch(/inet 203\.0\.113\.\d+\/24/);
-  expect(out).toMatch(/^default via 203\.0\.113\.1 dev eth0/m);
+  expect(out).toMatch(/inet 198\.51\.100\.\d+\/24/);
+  expect(out).toMatch(/^default via 198\.51\.100\.1 dev eth0/m);
 });

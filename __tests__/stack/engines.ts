@@ -120,7 +120,7 @@ export function requireEngine(name: EngineName): void {
 }
 
 /** The default engine's bridge (scripts/stack.sh: BRIDGE, BRIDGE_SUBNET): no NAT, no forwarding. */
-export const STACK_BRIDGE = { name: 'multiarch0', subnet: '203.0.113.0/24' } as const;
+export const STACK_BRIDGE = { name: 'multiarch0', subnet: '198.51.100.0/24' } as const;
 
 /**
  * Throws (never skips) unless the default engine's `bridge` network is the stack's bridge.
