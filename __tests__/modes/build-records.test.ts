@@ -9,10 +9,13 @@ import type { BuiltLeg, RunReport } from '../../src/types/plan.js';
 import { passing } from '../report/render-fixtures.js';
 
 const base: RecordFacts = { env: {}, call: false, buildxVersion: '0.29.1', refs: 2 };
-const decide = (f: Partial<RecordFacts>, warnings: string[] = []) => decideBuildRecords({ ...base, ...f }, (m) => warnings.push(m));
+/** A runner's artifact service is there unless a case says otherwise. */
+const RUNNER = { ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/' };
+const decide = (f: Partial<RecordFacts>, warnings: string[] = []) => decideBuildRecords({ ...base, ...f, env: { ...RUNNER, ...f.env } }, (m) => warnings.push(m));
 
 test.each<[string, Partial<RecordFacts>, ReturnType<typeof decideBuildRecords>]>([
   ['on by default, the repository\'s retention', {}, { export: true, upload: { upload: true } }],
+  ['no artifact service (outside a runner): said why, no upload tried', { env: { ACTIONS_RUNTIME_TOKEN: '' } }, { export: false, why: 'Build records are not uploaded: this run has no artifact service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset).' }],
   ['DOCKER_BUILD_RECORD_RETENTION_DAYS is passed on', { env: { DOCKER_BUILD_RECORD_RETENTION_DAYS: '2' } }, { export: true, upload: { upload: true, retentionDays: 2 } }],
   ['DOCKER_BUILD_RECORD_UPLOAD=false: nothing, quietly', { env: { DOCKER_BUILD_RECORD_UPLOAD: 'false' } }, { export: false }],
   ['DOCKER_BUILD_SUMMARY=false: nothing, as BPA (its record hangs off the summary)', { env: { DOCKER_BUILD_SUMMARY: 'false' } }, { export: false }],
@@ -77,7 +80,7 @@ describe('publishBuildRecords before any export', () => {
   const logged: string[] = [];
   const io: Io = { info: (m) => logged.push(`info ${m}`), warning: (m) => logged.push(`warning ${m}`), group: (_n, fn) => fn(), secret: () => undefined, createdBuilder: () => undefined };
   const report = (extra: Partial<RunReport>): RunReport => ({ ...passing, engine: { buildxVersion: '0.13.1' }, legs: passing.legs.map((l) => ({ ...l, buildRef: `default/default/${l.platform.platform.replace(/\W/g, '')}` })), ...extra });
-  const opts = { env: {}, dir: os.tmpdir(), io, holdsSecret: () => false, upload: () => Promise.reject(new Error('must not upload')) };
+  const opts = { env: RUNNER, dir: os.tmpdir(), io, holdsSecret: () => false, upload: () => Promise.reject(new Error('must not upload')) };
   beforeEach(() => (logged.length = 0));
 
   test('buildx 0.13 says why not, once, and the summary says nothing', async () => {

@@ -39,6 +39,8 @@ export function decideBuildRecords(f: RecordFacts, warn: (message: string) => vo
   if (f.call) return { export: false };
   const upload = resolveRecordUpload(f.env, warn);
   if (!upload.upload) return { export: false };
+  // No artifact service (a run outside GitHub's runner, or a runner without one): nothing to upload to.
+  if (!f.env.ACTIONS_RUNTIME_TOKEN || !f.env.ACTIONS_RESULTS_URL) return { export: false, why: 'Build records are not uploaded: this run has no artifact service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are unset).' };
   if (isGhes(f.env.GITHUB_SERVER_URL)) return { export: false, why: 'Build records are not uploaded on GitHub Enterprise Server (@actions/artifact v2 does not support it; build-push-action skips them there too).' };
   if (!f.buildxVersion || !isVersionAtLeast(f.buildxVersion, HISTORY_EXPORT_MIN_BUILDX)) {
     return { export: false, why: `Build records are not uploaded: buildx ${f.buildxVersion ?? '(unknown version)'} cannot export them (\`docker buildx history export\` needs buildx ${HISTORY_EXPORT_MIN_BUILDX} or newer).` };
