@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readRequestBody } from '../stack/http.js';
 
 export interface RecordedRequest {
   server: 'registry' | 'storage' | 'token';
@@ -138,7 +139,7 @@ export class FakeRegistry {
         return;
       }
       if (fault.hang) return;
-      await readAll(req);
+      await readRequestBody(req);
       return send(res, fault.status ?? 500, fault.body ?? errors('FAULT', 'injected failure'), fault.headers);
     }
 
@@ -189,11 +190,11 @@ export class FakeRegistry {
   ): Promise<void> {
     const mountFrom = url.searchParams.get('from');
     if (!this.authorised(req, res, name, ['pull', 'push'], mountFrom ?? undefined)) {
-      await readAll(req);
+      await readRequestBody(req);
       return;
     }
     if (method === 'POST' && uploadId === '') {
-      await readAll(req);
+      await readRequestBody(req);
       const mount = url.searchParams.get('mount');
       if (mount && mountFrom && !this.declineMounts) {
         const blob = this.repo(mountFrom).blobs.get(mount);
@@ -214,7 +215,7 @@ export class FakeRegistry {
       this.maxConcurrentUploads = Math.max(this.maxConcurrentUploads, ++this.uploadsInFlight);
       let body: Buffer;
       try {
-        body = await readAll(req);
+        body = await readRequestBody(req);
         // Hold the upload open a little, so that concurrent uploads overlap measurably.
         await new Promise((resolve) => setTimeout(resolve, 5));
       } finally {
@@ -265,7 +266,7 @@ export class FakeRegistry {
       return;
     }
     if (method === 'PUT') {
-      const body = await readAll(req);
+      const body = await readRequestBody(req);
       if (!this.authorised(req, res, name, ['pull', 'push'])) return;
       const digest = sha256(body);
       if (ref.includes(':') && ref !== digest) return send(res, 400, errors('DIGEST_INVALID', 'digest mismatch'));
@@ -405,14 +406,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(head ? undefined : bytes);
 }
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function flip(bytes: Buffer): Buffer {
   const copy = Buffer.from(bytes);

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readRequestBody } from '../stack/http.js';
 
 export interface RecordedRequest {
   method: string;
@@ -93,7 +94,7 @@ export class FakeGitHub {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    const raw = await readBody(req);
+    const raw = (await readRequestBody(req)).toString('utf8');
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
     const method = req.method ?? 'GET';
     const recorded: RecordedRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), body, authorization: req.headers.authorization };
@@ -162,8 +163,3 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}

@@ -11,8 +11,9 @@
  * Every request is recorded as it came (method, path, authorization, parsed body), so a test can
  * check exactly what the action sent. Not a test file itself.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readRequestBody } from './http.js';
 
 export interface RecordedApiRequest {
   method: string;
@@ -34,11 +35,6 @@ export interface GitHubApiStandIn {
 
 const FORBIDDEN = { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/repos/attestations#create-an-attestation', status: '403' };
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** The sha256 subjects of a bundle's DSSE in-toto statement. */
 function subjectDigests(bundle: any): string[] {
@@ -58,7 +54,7 @@ export async function startGitHubApiStandIn(opts: { token: string; repository: s
   const base = `/repos/${opts.repository}/attestations`;
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const text = await readBody(req);
+    const text = (await readRequestBody(req)).toString('utf8');
     let body: any;
     try {
       body = text ? JSON.parse(text) : undefined;

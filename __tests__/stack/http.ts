@@ -2,7 +2,7 @@
  * Plain node:http requests for the test harness: probing a registry and checking its state
  * directly, without going through the RegistryClient under test. Loopback only.
  */
-import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 
 /** The registry scripts/stack.sh runs (distribution 2.8, no auth); STACK_REGISTRY_PORT as in stack.sh. */
 export const STACK_REGISTRY = `127.0.0.1:${process.env['STACK_REGISTRY_PORT'] || '5000'}`;
@@ -74,4 +74,11 @@ export async function listTags(baseUrl: string, repo: string): Promise<string[]>
   if (res.status !== 200) throw new Error(`GET ${baseUrl}/v2/${repo}/tags/list answered ${res.status}: ${res.body.toString('utf8')}`);
   const parsed = JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null };
   return parsed.tags ?? [];
+}
+
+/** A stand-in server's whole request body (the stand-ins take small bodies only). */
+export async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
 }

@@ -19,6 +19,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readRequestBody } from './http.js';
 
 interface StoredManifest {
   bytes: Buffer;
@@ -52,7 +53,7 @@ export async function startOciRegistryStandIn(opts: { pageSize?: number; losesRe
 
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    readAll(req)
+    readRequestBody(req)
       .then((body) => handle(req, res, body))
       .catch((err: unknown) => error(res, 500, 'UNKNOWN', String(err)));
   });
@@ -176,11 +177,3 @@ function error(res: ServerResponse, status: number, code: string, message: strin
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code, message }] }));
 }
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}

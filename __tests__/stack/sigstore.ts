@@ -17,13 +17,14 @@
  */
 import { createHash, createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, tsaHandler, type HandlerFn } from '@sigstore/mock';
 import { HashAlgorithm, PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { ACTIONS_ISSUER } from './id-token.js';
+import { readRequestBody } from './http.js';
 
 export interface SigstoreStandIn {
   /** `http://127.0.0.1:PORT`: Fulcio, Rekor and the TSA all live here. */
@@ -88,7 +89,7 @@ export async function startSigstoreStandIn(opts: SigstoreStandInOptions): Promis
       return;
     }
     counts[route.count]++;
-    readAll(req)
+    readRequestBody(req)
       .then((body) => route.fn(body.toString('utf8')))
       .then(({ statusCode, response, contentType }) => {
         if (statusCode >= 400) counts.refused++;
@@ -235,11 +236,3 @@ function frozenClock(): { date: Date; during<T>(fn: () => Promise<T>): Promise<T
   };
 }
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
