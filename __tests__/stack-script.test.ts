@@ -40,6 +40,16 @@ function fdTargets(pid: number): string[] {
   return fs.readdirSync(`/proc/${pid}/fd`).map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
 }
 
+/**
+ * The pid start_bg records is nohup's until it execs the daemon, and nohup opens and closes fds on
+ * the way (a readlink of one it just closed fails); wait for the exec (a loaded machine is slow to get there).
+ */
+function waitForExec(pid: number, comm: string): void {
+  const until = Date.now() + 10_000;
+  while (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== comm && Date.now() < until) spawnSync('sleep', ['0.05']);
+  expect(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe(comm);
+}
+
 describe('start_bg', () => {
   test('a daemon started under `flock LOCK` holds neither LOCK nor any other fd of its caller', () => {
     const lock = path.join(scratch, 'docker.lock');
@@ -49,10 +59,7 @@ describe('start_bg', () => {
     expect(r).toMatchObject({ code: 0 });
     const pid = Number(r.stdout.trim());
     started.push(pid);
-    // The pid is nohup's until it execs the daemon; wait for that (a loaded machine is slow to get there).
-    const until = Date.now() + 10_000;
-    while (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sleep' && Date.now() < until) spawnSync('sleep', ['0.05']);
-    expect(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('sleep');
+    waitForExec(pid, 'sleep');
     const fds = fs.readdirSync(`/proc/${pid}/fd`).sort();
     expect({ fds, targets: fdTargets(pid) }).toEqual({ fds: ['0', '1', '2'], targets: ['/dev/null', path.join(scratch, 'log', 'probe.log'), path.join(scratch, 'log', 'probe.log')] });
   });
@@ -65,6 +72,7 @@ describe('start_bg', () => {
     const pid = Number(r.stdout.trim());
     started.push(pid);
     expect(fs.existsSync(`/proc/${pid}`)).toBe(true);
+    waitForExec(pid, 'sleep');
     expect(fdTargets(pid)).not.toContain(lock);
     // -n: fail at once rather than wait if anyone still holds it
     expect(spawnSync('flock', ['-n', lock, 'true']).status).toBe(0);
