@@ -50,7 +50,7 @@ interface Case {
   name: string;
   inputs: (dir: string) => Record<string, string>;
   check: (main: StepResult, dir: string) => Promise<void> | void;
-  /** The build delivers no image (cacheonly): no digest, imageid or metadata, as with BPA. */
+  /** The build delivers no image (cacheonly, or files only): no digest, imageid or metadata, as with BPA. */
   noImage?: true;
 }
 
@@ -96,6 +96,7 @@ const cases: Case[] = [
   {
     name: 'type=local,dest=DIR: the files, one directory per platform; nothing to verify for them',
     inputs: (dir) => ({ outputs: `type=local,dest=${dir}/files` }),
+    noImage: true,
     check: (main, dir) => {
       expect(fs.readdirSync(`${dir}/files`).sort()).toEqual(PLATFORM_DIRS);
       for (const p of PLATFORM_DIRS) expect(fs.statSync(`${dir}/files/${p}/usr/local/bin/hello`).isFile()).toBe(true);
@@ -105,15 +106,19 @@ const cases: Case[] = [
       // The image still exists (the merged index) and is verified; the workspace gets no layout.
       expect(verifiedPlatforms(main)).toEqual([true, true]);
       expect(main.summary).not.toContain('**OCI layout:**');
+      // That image went nowhere: no digest to hand on, as BPA's outputs for type=local.
+      expect([main.outputs.digest, main.outputs.imageid, main.outputs.metadata]).toEqual([undefined, undefined, undefined]);
     }
   },
   {
     name: 'type=tar,dest=FILE: the files in one tar, one directory per platform',
     inputs: (dir) => ({ outputs: `type=tar,dest=${dir}/files.tar` }),
+    noImage: true,
     check: (main, dir) => {
       const entries = tarList(`${dir}/files.tar`);
       for (const p of PLATFORM_DIRS) expect(entries).toContain(`${p}/usr/local/bin/hello`);
       expect(main.summary).toMatch(FILES_NOTE);
+      expect([main.outputs.digest, main.outputs.imageid, main.outputs.metadata]).toEqual([undefined, undefined, undefined]);
     }
   },
   {

@@ -406,6 +406,15 @@ const cases: Case[] = [
     reasons: { 'linux/arm64': ['no reachable RUN at all: the image is assembled from files'] }
   },
   {
+    name: '386 on an amd64 builder whose kernel runs it (BuildKit lists linux/386, no handler) is native, needs no QEMU, and says why',
+    dockerfile: GO_SIMPLE,
+    input: { platforms: ['linux/amd64', 'linux/386'], nativePlatforms: ['linux/amd64', 'linux/386'] },
+    strategies: { 'linux/amd64': 'native', 'linux/386': 'native' },
+    warnings: [],
+    qemu: [],
+    reasons: { 'linux/386': ['linux/386 is native on this builder: its linux/amd64 CPU runs 386 code directly'] }
+  },
+  {
     name: 'amd64 alone on an amd64 builder is native and needs no QEMU',
     dockerfile: GO_SIMPLE,
     input: { platforms: ['linux/amd64'] },

@@ -25,3 +25,14 @@ test('the terminal report says the same', () => {
   expect(text).toContain('output   type=local,dest=out/files: files only (linux_amd64/, linux_arm64/ in /w/out/files): not an image, nothing to verify for this output\n');
   expect(text).toContain('output   type=cacheonly: build only (cache export): nothing to push or verify\n');
 });
+
+test('a files-only run hands on no digest, imageid or metadata (the verified index was delivered nowhere), as BPA', async () => {
+  const { resolveOutputs } = await import('../../src/report/outputs.js');
+  expect(passing.index).toBeDefined();
+  const delivered = resolveOutputs(passing);
+  expect(delivered.digest).toBe(passing.index!.digest);
+  const filesOnly = resolveOutputs({ ...passing, filesOnly: true });
+  expect([filesOnly.digest, filesOnly.imageid, filesOnly.metadata]).toEqual([undefined, undefined, undefined]);
+  // What was built and verified per platform is still there.
+  expect(JSON.parse(filesOnly.platforms!)).toEqual(JSON.parse(delivered.platforms!));
+});

@@ -52,3 +52,34 @@ test('parseQemuVersion', async () => {
   expect(parseQemuVersion('qemu-aarch64 version 10.2.3\n')).toBe('10.2.3');
   expect(parseQemuVersion('nonsense')).toBeUndefined();
 });
+
+describe('nativePlatformsOf: 386 on x86-64 and 32-bit ARM on arm64 the kernel runs itself', () => {
+  const node = (platforms: string[], endpoint = 'default') => ({ name: 'n', driver: 'docker', nodes: [{ name: 'n0', endpoint, platforms }] });
+  const amd64 = ['linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/arm64'];
+  const kernel = (arch: string, runsDirectly: string[], handlers: string[] = []) => ({ arch, runsDirectly, handlers });
+
+  test('the kernel ran the 386 probe and no QEMU handler serves i386: 386 is native, listed by BuildKit or not', () => {
+    expect(nativePlatformsOf(node(amd64), kernel('amd64', ['386'], ['qemu-aarch64', 'qemu-arm']))).toEqual(['linux/amd64', 'linux/386']);
+    expect(nativePlatformsOf(node([...amd64, 'linux/386']), kernel('amd64', ['386']))).toEqual(['linux/amd64', 'linux/386']);
+  });
+
+  test('a registered qemu-i386 handler runs 386 code instead of the kernel: not native', () => {
+    expect(nativePlatformsOf(node([...amd64, 'linux/386']), kernel('amd64', ['386'], ['qemu-aarch64', 'qemu-i386']))).toEqual(['linux/amd64']);
+  });
+
+  test('a kernel that did not run the probe (no IA32 emulation), and emulated arm64, are not native', () => {
+    expect(nativePlatformsOf(node([...amd64, 'linux/386']), kernel('amd64', []))).toEqual(['linux/amd64']);
+  });
+
+  test('an arm64 node whose kernel ran the 32-bit ARM probe with no qemu-arm handler runs arm/v7 (and so v6) natively', () => {
+    expect(nativePlatformsOf(node(['linux/arm64', 'linux/amd64']), kernel('arm64', ['arm'], ['qemu-x86_64']))).toEqual(['linux/arm64', 'linux/arm/v7']);
+    expect(nativePlatformsOf(node(['linux/arm64', 'linux/arm/v7']), kernel('arm64', ['arm'], ['qemu-arm']))).toEqual(['linux/arm64']);
+  });
+
+  test("without this kernel's facts (a remote engine), or for a node of another architecture or endpoint, only each node's own platform", () => {
+    expect(nativePlatformsOf(node(amd64))).toEqual(['linux/amd64']);
+    expect(nativePlatformsOf(node(amd64, 'tcp://10.0.0.5:2376'), kernel('amd64', ['386']))).toEqual(['linux/amd64']);
+    expect(nativePlatformsOf(node(['linux/arm64']), kernel('amd64', ['386']))).toEqual(['linux/arm64']);
+    expect(nativePlatformsOf(node(amd64, 'unix:///var/run/docker.sock'), kernel('amd64', ['386']))).toEqual(['linux/amd64', 'linux/386']);
+  });
+});

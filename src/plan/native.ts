@@ -1,11 +1,11 @@
 /**
  * Which machine runs a leg, and which platforms it executes without QEMU.
  *
- * Another architecture counts as native only when the builder (or a node) lists it. We do not
- * infer "amd64 runs 386" or "arm64 runs arm/v7": most x86-64 kernels run i386 code and many arm64
- * CPUs run AArch32, but not all (kernels built without IA32 emulation; Graviton 3 and Ampere Altra
- * have no AArch32). BuildKit probes this and lists linux/386 or linux/arm/v7 among a node's
- * platforms when it works, so the builder's own list is the source we trust.
+ * Another architecture counts as native only when the caller says so. We do not infer "amd64 runs
+ * 386" or "arm64 runs arm/v7": most x86-64 kernels run i386 code and many arm64 CPUs run AArch32,
+ * but not all (kernels built without IA32 emulation; Graviton 3 and Ampere Altra have no AArch32).
+ * The caller asks the kernel (setup/compat-probe.ts) and passes linux/386 or linux/arm/v7 among
+ * the native platforms when it ran the probe itself.
  *
  * Variants of the same architecture are different: amd64/v2..v4 are ISA levels of one ELF machine,
  * so the kernel runs them directly and binfmt_misc never hands them to QEMU (a CPU without the

@@ -26,7 +26,7 @@ export function explainLeg(leg: LegAnalysis, ctx: ReasonContext): string[] {
   const { platform, machine } = leg;
   const at = (step: StepExecution) => `${ctx.fileName}:${ctx.toOriginal(step.run.line)}`;
   const reasons: string[] = [];
-  if (machine.native) reasons.push(`${platform} is native on ${machine.node ? `node ${machine.node}` : 'this builder'}`);
+  if (machine.native) reasons.push(`${platform} is native on ${machine.node ? `node ${machine.node}` : 'this builder'}${compatNativeNote(platform, machine.buildPlatform)}`);
   else reasons.push(`${platform} is not native on this builder (${machine.platforms.join(', ')})${compatNote(platform, machine.platforms)}`);
   reasons.push(...ctx.rewriteNotes);
 
@@ -55,14 +55,21 @@ export function explainLeg(leg: LegAnalysis, ctx: ReasonContext): string[] {
 
 /**
  * 386 on x86-64 and arm/v7 on arm64 often run natively, but not everywhere, so they only count
- * as native when the builder lists them (see native.ts); say so, since the fix is on their side.
+ * as native when the engine's kernel ran them itself (see native.ts); say so.
  */
 function compatNote(platform: string, natives: readonly string[]): string {
   const arch = platform.split('/')[1];
   const hosts = natives.map((p) => p.split('/')[1]);
-  if (arch === '386' && hosts.includes('amd64')) return '; x86-64 CPUs usually run 386 code natively, and it counts as native when the builder lists linux/386';
-  if (arch === 'arm' && hosts.includes('arm64')) return '; many arm64 CPUs run 32-bit ARM natively, and it counts as native when the builder lists it';
+  if (arch === '386' && hosts.includes('amd64')) return '; x86-64 CPUs usually run 386 code natively, and it counts as native when the engine kernel runs it with no QEMU handler for i386';
+  if (arch === 'arm' && hosts.includes('arm64')) return '; many arm64 CPUs run 32-bit ARM natively, and it counts as native when the engine kernel runs it with no QEMU handler for arm';
   return '';
+}
+
+/** Native by compatibility (386 on x86-64, arm/v7 on arm64): say so, since it is not the CPU's own platform. */
+function compatNativeNote(platform: string, buildPlatform: string): string {
+  const arch = canonicalPlatform(platform).split('/')[1];
+  const host = canonicalPlatform(buildPlatform).split('/')[1];
+  return arch !== host ? `: its ${buildPlatform} CPU runs ${arch} code directly (the kernel ran a ${arch} program itself, with no QEMU handler for it)` : '';
 }
 
 /** What emulation means for each language that runs under QEMU. */

@@ -6,7 +6,7 @@ import { signingOutputs } from './signing.js';
 
 export function resolveOutputs(r: RunReport): Record<string, string> {
   const out: Record<string, string> = {};
-  if (r.index) {
+  if (r.index && !r.filesOnly) {
     out.digest = r.index.digest;
     out.imageid = r.index.digest;
     out.metadata = JSON.stringify({

@@ -7,10 +7,20 @@ export interface BuilderInfo {
   nodes: { name: string; endpoint?: string; status?: string; platforms: string[]; buildkitVersion?: string }[];
 }
 
+/** Asked once per client (the plan and the set-up both need it): keyed by what picks the plugin. */
+const versions = new Map<string, Promise<string>>();
+
 /** `docker buildx version` → "0.13.1". */
 export async function buildxVersion(): Promise<string> {
-  const res = await execOk('docker', ['buildx', 'version']);
-  return parseBuildxVersion(res.stdout);
+  const key = `${process.env.PATH ?? ''}\0${process.env.DOCKER_CONFIG ?? ''}`;
+  let version = versions.get(key);
+  if (!version) {
+    version = execOk('docker', ['buildx', 'version']).then((res) => parseBuildxVersion(res.stdout));
+    // A failed ask is not remembered: the next caller asks again.
+    version.catch(() => versions.delete(key));
+    versions.set(key, version);
+  }
+  return version;
 }
 
 export function parseBuildxVersion(stdout: string): string {

@@ -1,6 +1,7 @@
 /** The platforms a buildx builder lists, and which of them its nodes run natively. */
 import { normalizePlatform } from '../platform.js';
 import type { BuilderInfo } from './buildx.js';
+import { compatNativePlatforms, type KernelFacts } from './compat-probe.js';
 
 export function builderPlatforms(info: BuilderInfo): string[] {
   const out = new Set<string>();
@@ -8,9 +9,29 @@ export function builderPlatforms(info: BuilderInfo): string[] {
   return [...out];
 }
 
-/** BuildKit lists a node's own platform first; the rest come from emulators or compatibility. */
-export function nativePlatformsOf(info: BuilderInfo): string[] {
-  return [...new Set(info.nodes.map((n) => n.platforms[0]).filter((p): p is string => !!p).map(safeNormalize))];
+/**
+ * BuildKit lists a node's own platform first; the rest come from emulators or compatibility, and
+ * its list is a start-up snapshot (a probe that lost a race on a busy machine leaves linux/386
+ * out), so it does not decide what is native. A node on this machine's engine (`kernel`, given
+ * only when the engine is local) also runs natively each compatible architecture (386 on amd64,
+ * 32-bit ARM on arm64) whose probe program the kernel ran itself with no QEMU handler for it.
+ */
+export function nativePlatformsOf(info: BuilderInfo, kernel?: KernelFacts): string[] {
+  const out = new Set<string>();
+  for (const node of info.nodes) {
+    const own = node.platforms[0];
+    if (!own) continue;
+    const primary = safeNormalize(own);
+    out.add(primary);
+    if (!kernel || kernel.arch !== primary.split('/')[1] || !isLocalEndpoint(node.endpoint)) continue;
+    for (const p of compatNativePlatforms(kernel)) out.add(p);
+  }
+  return [...out];
+}
+
+/** A node on this machine's engine: a Docker context name ("default") or a unix socket. */
+function isLocalEndpoint(endpoint: string | undefined): boolean {
+  return !endpoint || endpoint.startsWith('unix://') || !endpoint.includes('://');
 }
 
 export function canBuildAll(info: BuilderInfo, platforms: string[]): boolean {

@@ -52,14 +52,18 @@ export function readBinfmt(dir = BINFMT_DIR): string[] {
   });
 }
 
+/** True when one of the `enabled` binfmt handlers runs ARCH's binaries (e.g. qemu-i386 for 386). */
+export function handlerEnabled(arch: string, enabled: readonly string[]): boolean {
+  const handler = QEMU_NAMES[arch];
+  return handler !== undefined && enabled.some((e) => e === `qemu-${handler}` || e.endsWith(`-${handler}`));
+}
+
 /** Pure: which emulated platforms need a handler installed. `always` installs every non-native one. */
 export function decideQemu(mode: QemuMode, emulated: string[], nonNative: string[], enabled: string[]): QemuDecision {
   const wanted = mode === 'always' ? nonNative : emulated;
   const decision: QemuDecision = { registered: [], install: [], missing: [] };
   for (const platform of wanted) {
-    const arch = parsePlatform(platform).architecture;
-    const handler = QEMU_NAMES[arch];
-    const has = handler !== undefined && enabled.some((e) => e === `qemu-${handler}` || e.endsWith(`-${handler}`));
+    const has = handlerEnabled(parsePlatform(platform).architecture, enabled);
     if (has && mode !== 'always') decision.registered.push(platform);
     else if (mode === 'never') decision.missing.push(platform);
     else decision.install.push(platform);

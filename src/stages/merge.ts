@@ -93,6 +93,8 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
     source = layout;
   }
   if (layoutKept) report.layout = config.outDir;
+  // Only files left the run: the index digest names an image no one can pull (BPA hands on none either).
+  if (files.length > 0 && files.length === config.exports.length && !config.push && !config.load && !layoutKept) report.filesOnly = true;
 
   report.verification = await io.group('Verify', async () => verify(config, source, index.digest));
   if (isSbomRequested(config.sbom, config.attests)) report.sboms = await readSboms(source, report.legs, { classicStore: report.builder?.legExport === 'docker-load' });

@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decide } from '../plan/decide.js';
 import type { BuilderNode } from '../plan/native.js';
-import { hostPlatform } from '../platform.js';
+import { hostPlatform, parsePlatform } from '../platform.js';
 import { buildxVersion, inspectBuilder } from '../setup/buildx.js';
 import { nativePlatformsOf } from '../setup/platforms.js';
+import { localKernel } from '../setup/compat-probe.js';
 import { resolveNodeWarnings, resolvePlanNodes } from '../setup/nodes.js';
 import type { Io } from '../types/io.js';
 import type { Config } from '../types/config.js';
@@ -59,7 +60,7 @@ export async function planOnBuilder(config: Config, io: Io, runDir: string): Pro
   io.info(`buildx ${version}`);
   // With native nodes, the run builds on a builder it creates: this engine plus those nodes.
   const current = config.nodes.length ? undefined : await inspectBuilder(config.builder);
-  const host = current ? nativePlatformsOf(current) : [hostPlatform()];
+  const host = current ? nativePlatformsOf(current, await localKernel(parsePlatform(hostPlatform()).architecture, config.platforms)) : [hostPlatform()];
   const machines = resolvePlanNodes(config.nodes, host);
   for (const w of resolveNodeWarnings(config.nodes, config.platforms)) io.warning(w);
   return io.group('Plan', async () => logPlan(io, await makePlan(config, machines.nativePlatforms, runDir, config.nodes.length ? machines.nodes : undefined)));

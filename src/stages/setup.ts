@@ -1,6 +1,7 @@
 /** Set up: QEMU handlers for the emulated legs, and a builder that can build every platform. */
 import { isNativeOn } from '../plan/native.js';
-import { hostPlatform } from '../platform.js';
+import { hostPlatform, parsePlatform } from '../platform.js';
+import { compatNativePlatforms, localKernel } from '../setup/compat-probe.js';
 import type { Io } from '../types/io.js';
 import { resolveCacheSecrets } from '../cache/scope.js';
 import { resolveCacheWarnings } from '../cache/warnings.js';
@@ -24,7 +25,9 @@ export async function setUpQemuFor(config: Config, io: Io, platforms: string[]):
 
 /** QEMU to run (not build) each platform's image here: the merge job's smoke test. */
 export async function setUpQemuToRun(config: Config, io: Io, platforms: string[]): Promise<void> {
-  const foreign = platforms.filter((p) => !isNativeOn([hostPlatform()], p));
+  const host = hostPlatform();
+  const kernel = await localKernel(parsePlatform(host).architecture, platforms);
+  const foreign = platforms.filter((p) => !isNativeOn([host, ...(kernel ? compatNativePlatforms(kernel) : [])], p));
   await installHandlers(config, io, foreign, foreign);
 }
 

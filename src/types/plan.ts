@@ -216,6 +216,8 @@ export interface RunReport {
   plan?: Plan;
   legs: BuiltLeg[];
   index?: MergedIndex;
+  /** Every output is the build's files (type=local/tar) and nothing else keeps the image: it was verified, but delivered nowhere. */
+  filesOnly?: true;
   verification?: Verification;
   tagged?: Tagged;
   /** The first error that failed the run. */
