@@ -56,6 +56,9 @@ const BUILD: Record<string, FlagSpec> = {
   verify: {},
   'verify-binaries': {},
   'verify-ignore': { repeat: true },
+  'verify-signatures': {},
+  'verify-signatures-issuer': {},
+  'trusted-root': { input: 'sigstore-trusted-root' },
   qemu: {},
   'qemu-image': {},
   driver: {},
@@ -86,6 +89,7 @@ const redactor = new Redactor();
 const USAGE = `usage:
   multiarch build [CONTEXT] --platforms linux/amd64,linux/arm64 [--file F] [--tag REF]... [--push]
                   [--build-arg K=V]... [--build-context NAME=SRC]... [--network host] [--out DIR] [--json]
+                  [--verify-signatures IDENTITY_RE [--verify-signatures-issuer URL] [--trusted-root FILE]]  (with --push)
   multiarch plan  [CONTEXT] --platforms ... [--file F] [--target T] [--build-arg K=V]...
                   [--builder-platform P] [--cross-compile auto|off] [--json]
   multiarch verify REF --platforms ... [--verify-binaries all|entrypoint|off] [--verify-ignore GLOB]... [--json]

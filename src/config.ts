@@ -10,7 +10,7 @@ import { resolveNodes } from './config/nodes.js';
 import { resolveSecrets } from './config/secrets.js';
 import { resolveSmoke } from './config/smoke.js';
 import { resolveAttest } from './config/attest.js';
-import { resolveSign } from './config/sign.js';
+import { resolveSign, resolveSignaturePolicy } from './config/sign.js';
 import type { IdTokenRequest } from './types/sign.js';
 import { resolveBinaries } from './config/binaries.js';
 import { resolveProvenance, type RunFacts } from './provenance.js';
@@ -119,6 +119,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     { sign: text('sign'), fulcio: text('sigstore-fulcio-url'), rekor: text('sigstore-rekor-url'), tsa: text('sigstore-tsa-url'), trustedRoot: text('sigstore-trusted-root') },
     { push, verify, workspace: env.workspace, onSecret: env.onSecret, ...(env.idToken ? { idToken: env.idToken } : {}), ...(env.run?.isPrivate !== undefined ? { isPrivate: env.run.isPrivate } : {}) }
   );
+  const verifySignatures = resolveSignaturePolicy(text('verify-signatures'), text('verify-signatures-issuer'), { push, ...(env.run?.serverUrl ? { serverUrl: env.run.serverUrl } : {}), ...(env.run?.repository ? { repository: env.run.repository } : {}) });
   const attest = resolveAttest(
     { attest: text('attest'), pushToRegistry: text('attest-push-to-registry') },
     { push, verify, githubToken, endpoints: sign.endpoints, onWarning: env.onWarning, ...(env.idToken ? { idToken: env.idToken } : {}), ...(env.run ? { run: env.run } : {}) }
@@ -185,6 +186,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     cacheMounts: validCacheMounts(list('cache-mounts')),
     crossCompile: oneOf('cross-compile', ['auto', 'strict', 'off'] as const),
     sign,
+    ...(verifySignatures ? { verifySignatures } : {}),
     ...(attest ? { attest } : {}),
     outDir,
     tempDir: env.tempDir || os.tmpdir(),

@@ -103,7 +103,7 @@ describe('A: a verified 2-platform push is signed (real registry, referrers tag 
   let digests: { index: string; platforms: Record<string, string> };
 
   beforeAll(async () => {
-    r = await run({ tags: ref, sign: 'true' });
+    r = await run({ tags: ref, sign: 'true', 'verify-signatures': 'true' });
     const platforms = JSON.parse(r.main.outputs['platforms'] ?? '[]') as Array<{ platform: string; digest: string }>;
     digests = { index: r.main.outputs['digest'] ?? '', platforms: Object.fromEntries(platforms.map((p) => [p.platform, p.digest])) };
     signatures = JSON.parse(r.main.outputs['signatures'] ?? '{}');
@@ -120,6 +120,9 @@ describe('A: a verified 2-platform push is signed (real registry, referrers tag 
     // One Fulcio certificate for the run; each signature logged and timestamped.
     expect(r.main.summary).toMatch(/\*\*Signed\*\* as `https:\/\/github.com\/octo-org\/multiarch-demo\/.github\/workflows\/release.yml@refs\/heads\/main`: 3 digests/);
     for (const d of Object.keys(signatures)) expect(r.main.summary).toMatch(new RegExp(`\\| \`${d}\` \\| \`${signatures[d]}\` \\| referrers tag index \\(sha256-…\\) \\| Rekor #\\d+, TSA timestamp \\|`));
+
+    // verify-signatures: true read every digest back for "a workflow of this repository" before the tag moved.
+    expect(r.main.summary).toContain(`**Signatures required** (identity ~ ^https://github\\\\.com/octo-org/multiarch-demo/ (issuer ${ISSUER})): all 3 digests signed, in \`${REGISTRY}/e2e/signed\``);
   });
 
   test('each bundle verifies with @sigstore/verify for the workflow identity, and not for another identity', async () => {
@@ -212,6 +215,40 @@ describe('C: a run that fails verification signs nothing and moves no tag', () =
     } finally {
       client.close();
     }
+  });
+});
+
+describe('E: verify-signatures for someone else, and with nothing signed', () => {
+  const tags = { other: uniqueTag('reqsig-other'), unsigned: uniqueTag('reqsig-unsigned') };
+  let other: ActionRun;
+  let unsigned: ActionRun;
+  beforeAll(async () => {
+    other = await run({ tags: `${REGISTRY}/e2e/reqsig-other:${tags.other}`, sign: 'true', 'verify-signatures': '^https://github\\.com/someone-else/' });
+    unsigned = await run({ tags: `${REGISTRY}/e2e/reqsig-unsigned:${tags.unsigned}`, sign: 'false', 'verify-signatures': 'true' });
+  }, 1_200_000);
+
+  test('signed by this workflow, but required from another identity: the step fails and no tag moves', async () => {
+    expect(other.main.code).not.toBe(0);
+    expect(other.main.outputs['signed']).toBe('true');
+    const error = other.main.stdout.split('\n').find((l) => l.startsWith('::error::verify-signatures:')) ?? '';
+    expect(error).toContain('::error::verify-signatures: 3 of 3 digests carry no signature for identity ~ ^https://github\\.com/someone-else/ (issuer');
+    // Each digest is named with the referrer that was found and why it is not the identity asked for.
+    expect(error).toContain(`index ${other.main.outputs['digest']} in ${REGISTRY}/e2e/reqsig-other (sha256:`);
+    expect(error).toMatch(/; no tag moved$/);
+    expect(await registryManifest('e2e/reqsig-other', tags.other)).toBeUndefined();
+    expect(other.main.summary).toContain('**Signatures required, missing**');
+  });
+
+  test('nothing signed (sign: false): each digest is named with "no signature found", and no tag moves', async () => {
+    expect(unsigned.main.code).not.toBe(0);
+    expect(unsigned.main.outputs['signed']).toBe('false');
+    const error = unsigned.main.stdout.split('\n').find((l) => l.startsWith('::error::verify-signatures:')) ?? '';
+    expect(error).toContain('::error::verify-signatures: 3 of 3 digests carry no signature for identity ~ ^https://github\\.com/octo-org/multiarch-demo/ (issuer');
+    expect(error).toContain(`index ${unsigned.main.outputs['digest']} in ${REGISTRY}/e2e/reqsig-unsigned (no signature found (looked in the referrers tag index))`);
+    expect(error).toMatch(/; no tag moved$/);
+    expect(await registryManifest('e2e/reqsig-unsigned', tags.unsigned)).toBeUndefined();
+    const platforms = JSON.parse(unsigned.main.outputs['platforms'] ?? '[]') as Array<{ platform: string; digest: string }>;
+    for (const p of platforms) expect(unsigned.main.summary).toContain(`| \`${p.platform}\` | \`${p.digest}\` | \`${REGISTRY}/e2e/reqsig-unsigned\` | no signature found (looked in the referrers tag index) |`);
   });
 });
 

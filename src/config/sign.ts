@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../input-error.js';
-import type { IdTokenRequest, SignConfig, SignMode } from '../types/sign.js';
+import type { IdTokenRequest, IdentityPolicy, SignConfig, SignMode } from '../types/sign.js';
 import type { VerifyMode } from '../types/config.js';
 
 export interface SignInputs {
@@ -91,4 +91,29 @@ function trustedRoot(file: string): string {
     throw new InputError('sigstore-trusted-root', `${file} is not a Sigstore trusted root (expected a trusted_root.json with mediaType application/vnd.dev.sigstore.trustedroot… and certificateAuthorities)`);
   }
   return file;
+}
+
+/**
+ * `verify-signatures`: off (`false`), this repository's workflows (`true`), or an identity
+ * regular expression. The issuer must be an https URL, as certificates carry it.
+ */
+export function resolveSignaturePolicy(value: string, issuer: string, facts: { push: boolean; serverUrl?: string; repository?: string }): IdentityPolicy | undefined {
+  if (value === '' || value === 'false') return undefined;
+  if (!facts.push) throw new InputError('verify-signatures', 'is set but push is not (expected push: true: signatures are read from the registry the image is pushed to)');
+  if (!/^https:\/\/[^\s/]+/.test(issuer)) throw new InputError('verify-signatures-issuer', `"${issuer}" is not an https URL (expected the OIDC issuer the certificates name, e.g. https://token.actions.githubusercontent.com)`);
+  if (value === 'true') {
+    if (!facts.repository) throw new InputError('verify-signatures', 'is true but GITHUB_REPOSITORY is not set (expected a certificate identity regular expression outside GitHub Actions, e.g. ^https://github\\.com/acme/)');
+    const server = (facts.serverUrl || 'https://github.com').replace(/\/+$/, '');
+    return { identityRegexp: `^${escapeRegExp(`${server}/${facts.repository}/`)}`, issuer };
+  }
+  try {
+    new RegExp(value);
+  } catch (err) {
+    throw new InputError('verify-signatures', `"${value}" is not a regular expression (${(err as Error).message}); expected false, true or a certificate identity regular expression`);
+  }
+  return { identityRegexp: value, issuer };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,6 +1,7 @@
 /** Untrusted text (image names, error messages, build logs) made safe for markdown and HTML. */
 export function escapeMarkdown(text: string): string {
   return text
+    .replace(/\\/g, '\\\\')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

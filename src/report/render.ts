@@ -5,7 +5,7 @@
 import type { BuiltLeg, PlatformSbom, PlatformVerification, RunReport } from '../types/plan.js';
 import { renderCallMarkdown } from './call.js';
 import { renderAttestingMarkdown } from './attesting.js';
-import { renderSigningMarkdown } from './signing.js';
+import { renderRequiredSignaturesMarkdown, renderSigningMarkdown } from './signing.js';
 import { escapeFence, escapeMarkdown as esc, inlineCode, mermaidWord } from './escape.js';
 
 /** A user's spec as code: a span when nothing in it can close one (a backtick or newline), escaped text otherwise. */
@@ -59,6 +59,8 @@ export function renderMarkdown(r: RunReport): string {
   if (r.sboms?.length) out.push(`**SBOM:** ${r.sboms.map(renderSbom).join('; ')}`, '');
   const signing = renderSigningMarkdown(r);
   if (signing) out.push(signing);
+  const required = renderRequiredSignaturesMarkdown(r);
+  if (required) out.push(required);
   const attesting = renderAttestingMarkdown(r);
   if (attesting) out.push(attesting);
   const pull = renderPullCommands(r);

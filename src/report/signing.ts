@@ -1,6 +1,6 @@
 /** The signing part of the report: one row per signed digest, and the commands that verify them. Pure. */
 import type { RunReport } from '../types/plan.js';
-import type { SignedEntry } from '../types/sign.js';
+import { describePolicy, type SignedEntry } from '../types/sign.js';
 import { escapeFence, escapeMarkdown as esc, inlineCode } from './escape.js';
 
 const VIA: Record<SignedEntry['via'], string> = { 'referrers-api': 'referrers API', 'tag-schema': 'referrers tag index (sha256-…)' };
@@ -36,6 +36,37 @@ export function renderSigningTerminal(r: RunReport): string[] {
   for (const e of s.entries) lines.push(`  ${(e.platform ?? 'index').padEnd(14)} ${e.digest} → ${e.referrer} (${VIA[e.via]}; ${witnessed(e)})`);
   for (const c of s.verifyCommands) lines.push(`  ${c}`);
   return lines;
+}
+
+/** Markdown for verify-signatures: one line when every digest is signed, a row per missing one otherwise; '' when off. */
+export function renderRequiredSignaturesMarkdown(r: RunReport): string {
+  const q = r.requiredSignatures;
+  if (!q) return '';
+  const policy = esc(describePolicy(q.policy));
+  if (q.skipped) return `**Signatures required** (${policy}): not checked, ${esc(q.skipped)}\n`;
+  const signed = q.checks.filter((c) => c.ok).length;
+  if (q.ok) return `**Signatures required** (${policy}): all ${signed} digest${signed === 1 ? '' : 's'} signed, in ${countRepos(q.checks)}\n`;
+  const out = [`**Signatures required, missing** (${policy}): ${q.error ? esc(q.error) : `${q.checks.length - signed} of ${q.checks.length} digests unsigned`}`, ''];
+  const missing = q.checks.filter((c) => !c.ok);
+  if (missing.length) {
+    out.push('| Unsigned | Digest | Repository | Why |', '| --- | --- | --- | --- |');
+    for (const c of missing) out.push(`| ${c.platform ? inlineCode(c.platform) : 'index'} | ${inlineCode(c.digest)} | ${inlineCode(c.repository)} | ${esc(c.problems.join('; '))} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** Terminal lines for verify-signatures. */
+export function renderRequiredSignaturesTerminal(r: RunReport): string[] {
+  const q = r.requiredSignatures;
+  if (!q) return [];
+  const head = `required ${describePolicy(q.policy)}: ${q.skipped ? `not checked, ${q.skipped}` : q.ok ? `all ${q.checks.length} signed` : `MISSING${q.error ? `: ${q.error}` : ''}`}`;
+  return [head, ...q.checks.filter((c) => !c.ok).map((c) => `  ${(c.platform ?? 'index').padEnd(14)} ${c.digest} in ${c.repository}: ${c.problems.join('; ')}`)];
+}
+
+function countRepos(checks: Array<{ repository: string }>): string {
+  const repos = [...new Set(checks.map((c) => c.repository))];
+  return repos.length === 1 ? inlineCode(repos[0]!) : `${repos.length} repositories`;
 }
 
 /** The `signed`, `signatures` and `verify-commands` outputs. */

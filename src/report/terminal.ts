@@ -2,7 +2,7 @@
 import type { RunReport, Verification } from '../types/plan.js';
 import { formatBytes, formatDuration, renderEngine, shortDigest } from './render.js';
 import { renderAttestingTerminal } from './attesting.js';
-import { renderSigningTerminal } from './signing.js';
+import { renderRequiredSignaturesTerminal, renderSigningTerminal } from './signing.js';
 
 export function renderTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -30,6 +30,8 @@ export function renderTerminal(r: RunReport): string {
   lines.push('', renderTable(rows));
   const signing = renderSigningTerminal(r);
   if (signing.length) lines.push('', ...signing);
+  const required = renderRequiredSignaturesTerminal(r);
+  if (required.length) lines.push('', ...required);
   const attesting = renderAttestingTerminal(r);
   if (attesting.length) lines.push('', ...attesting);
   const failures = renderFailures(r.verification);

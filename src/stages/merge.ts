@@ -25,9 +25,10 @@ import { runSmoke } from '../verify/smoke-run.js';
 import { readProgramOrigin } from '../verify/dockerfile-origin.js';
 import { failsOnChecks } from '../verify/outcome.js';
 import { isSbomRequested, readSboms } from '../verify/sbom.js';
-import type { Signing } from '../types/sign.js';
+import type { RequiredSignatures, Signing } from '../types/sign.js';
 import { signVerified } from './sign.js';
 import { attestVerified } from './attest.js';
+import { checkRequiredSignatures, requiredSignaturesError } from './required-signatures.js';
 import type { Attesting } from '../types/attest.js';
 
 export interface MergeContext {
@@ -120,8 +121,9 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
   // Exactly the verified digests, before any tag points at them.
   report.signing = await signVerified(config, io, report, dests);
   report.attesting = await attestVerified(config, io, report, dests);
+  report.requiredSignatures = await checkRequiredSignatures(config, io, report, dests);
   report.tagged = await io.group('Tag', async () => {
-    let t = decideTagging(config, report.verification, report.signing, report.attesting);
+    let t = decideTagging(config, report.verification, report.signing, report.attesting, report.requiredSignatures);
     if (!t.moved) {
       io.info(t.reason ?? 'no tags moved');
       config.exports.forEach((e, i) => {
@@ -169,6 +171,8 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
   if (s?.required && !s.ok) throw new Error(`sign is true, but ${s.error ?? s.skipped ?? 'signing failed'}${report.tagged?.moved ? '' : '; no tag moved'}`);
   const at = report.attesting;
   if (at && !at.ok) throw new Error(`attest is true, but ${at.error ?? at.skipped ?? 'attesting failed'}${report.tagged?.moved ? '' : '; no tag moved'}`);
+  const unsigned = report.requiredSignatures && requiredSignaturesError(report.requiredSignatures, !!report.tagged?.moved);
+  if (unsigned) throw new Error(unsigned);
 }
 
 async function verify(config: Config, source: ImageSource, digest: string): Promise<Verification | undefined> {
@@ -205,7 +209,12 @@ async function engineStore(report: RunReport): Promise<ImageStore | undefined> {
 }
 
 /** Pure: tags move when every check passed (and required signing and attesting succeeded), or when the user asked to tag anyway. */
-export function decideTagging(config: Config, v: Verification | undefined, signing?: Signing, attesting?: Attesting): Tagged {
+export function decideTagging(config: Config, v: Verification | undefined, signing?: Signing, attesting?: Attesting, required?: RequiredSignatures): Tagged {
+  if ((!v || v.ok) && required && !required.ok && !required.skipped && !(signing?.required && !signing.ok) && !(attesting && !attesting.ok)) {
+    return config.verify === 'strict'
+      ? { tags: config.tags, moved: false, reason: 'signature check failed: no tag moved (verify-signatures, verify: strict)' }
+      : { tags: config.tags, moved: true, reason: 'signature check failed but verify is "warn": tags moved anyway' };
+  }
   if ((!v || v.ok) && attesting && !attesting.ok && !(signing?.required && !signing.ok)) {
     return config.verify === 'strict' ? { tags: config.tags, moved: false, reason: 'attestation failed: no tag moved (attest: true, verify: strict)' } : { tags: config.tags, moved: true, reason: 'attestation failed but verify is "warn": tags moved anyway' };
   }

@@ -1,5 +1,5 @@
 import type { AttestConfig } from './attest.js';
-import type { SignConfig } from './sign.js';
+import type { IdentityPolicy, SignConfig } from './sign.js';
 
 /** The validated configuration. Built once from action inputs or CLI argv; every later stage trusts it. */
 
@@ -147,6 +147,8 @@ export interface Config {
   crossCompile: CrossCompileMode;
   /** Keyless signing of the verified digests; absent (never signs) in configs built by hand. */
   sign?: SignConfig;
+  /** `verify-signatures`: whose signatures every digest must carry before tags move; absent when off. */
+  verifySignatures?: IdentityPolicy;
   /** GitHub artifact attestations of the verified digests (`attest: true`); absent when off. */
   attest?: AttestConfig;
   /** Where the merged OCI layout goes when not pushing. */

@@ -9,7 +9,7 @@ import type { BuilderFacts, EngineFacts } from './engine.js';
 import type { Matrix } from './matrix.js';
 import type { Descriptor } from './oci.js';
 import type { Attesting } from './attest.js';
-import type { Signing } from './sign.js';
+import type { RequiredSignatures, Signing } from './sign.js';
 
 export type Strategy = 'native' | 'cross' | 'emulated';
 
@@ -236,6 +236,8 @@ export interface RunReport {
   sboms?: PlatformSbom[];
   /** Keyless signing of the verified digests, when this run signs. */
   signing?: Signing;
+  /** `verify-signatures`: whether every digest carried a signature for the policy. */
+  requiredSignatures?: RequiredSignatures;
   /** GitHub artifact attestations of the verified digests, when `attest` is true. */
   attesting?: Attesting;
   /** The legs' build records, uploaded as build-push-action uploads its own (action only). */

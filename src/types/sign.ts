@@ -121,3 +121,21 @@ export interface SignatureCheck {
   problems: string[];
   via?: ReferrerVia;
 }
+
+/** `verify-signatures`: each digest checked in each repository for the policy, before tags move. */
+export interface RequiredSignatures {
+  policy: IdentityPolicy;
+  /** True when every digest carries a verifying signature in every repository. */
+  ok: boolean;
+  /** One per digest and repository (`registry/repo`). */
+  checks: Array<SignatureCheck & { repository: string }>;
+  /** Why nothing was checked (verification failed: no tag moves anyway). */
+  skipped?: string;
+  /** The check itself could not run (registry or trusted root unreachable), redacted like every report field. */
+  error?: string;
+}
+
+/** "identity ~ ^https://github\.com/o/r/ (issuer https://…)": the policy in one phrase. */
+export function describePolicy(p: IdentityPolicy): string {
+  return `${p.identity ? `identity ${p.identity}` : `identity ~ ${p.identityRegexp ?? ''}`} (issuer ${p.issuer})`;
+}
