@@ -42,13 +42,13 @@ function configOf(workspace: string, inputs: Record<string, string>, commit: Run
 describe('which context: the workspace or the run\'s commit', () => {
   // [name, workspace, inputs, expected gitContext (undefined: the workspace path context)]
   const table: Array<[string, () => string, Record<string, string>, object | undefined]> = [
-    ['no context, empty workspace: the commit', () => empty, {}, { url: URL, repository: 'acme/app', sha: SHA, subdir: '' }],
-    ['context "." (the action.yml default), empty workspace: the commit', () => empty, { context: '.' }, { url: URL, repository: 'acme/app', sha: SHA, subdir: '' }],
-    ['relative file missing from the workspace: the commit, file inside it', () => empty, { file: 'docker/Dockerfile' }, { url: URL, repository: 'acme/app', sha: SHA, subdir: '', file: 'docker/Dockerfile' }],
-    ['{{defaultContext}}: the commit even with a checkout', () => checkedOut, { context: '{{defaultContext}}' }, { url: URL, repository: 'acme/app', sha: SHA, subdir: '' }],
-    ['{{defaultContext}}:subdir: a directory of the commit', () => empty, { context: '{{defaultContext}}:examples/go-cross/' }, { url: URL, repository: 'acme/app', sha: SHA, subdir: 'examples/go-cross' }],
-    ['{{defaultContext}}:./sub with a relative file: file relative to the subdir', () => empty, { context: '{{defaultContext}}:./sub', file: 'build/Dockerfile' }, { url: URL, repository: 'acme/app', sha: SHA, subdir: 'sub', file: 'build/Dockerfile' }],
-    ['{{defaultContext}}: with an empty subdir: the root', () => empty, { context: '{{defaultContext}}:' }, { url: URL, repository: 'acme/app', sha: SHA, subdir: '' }],
+    ['no context, empty workspace: the commit', () => empty, {}, { source: 'run', url: URL, repository: 'acme/app', ref: SHA, subdir: '', auth: 'github-token' }],
+    ['context "." (the action.yml default), empty workspace: the commit', () => empty, { context: '.' }, { source: 'run', url: URL, repository: 'acme/app', ref: SHA, subdir: '', auth: 'github-token' }],
+    ['relative file missing from the workspace: the commit, file inside it', () => empty, { file: 'docker/Dockerfile' }, { source: 'run', url: URL, repository: 'acme/app', ref: SHA, subdir: '', file: 'docker/Dockerfile', auth: 'github-token' }],
+    ['{{defaultContext}}: the commit even with a checkout', () => checkedOut, { context: '{{defaultContext}}' }, { source: 'run', url: URL, repository: 'acme/app', ref: SHA, subdir: '', auth: 'github-token' }],
+    ['{{defaultContext}}:subdir: a directory of the commit', () => empty, { context: '{{defaultContext}}:examples/go-cross/' }, { source: 'run', url: URL, repository: 'acme/app', ref: SHA, subdir: 'examples/go-cross', auth: 'github-token' }],
+    ['{{defaultContext}}:./sub with a relative file: file relative to the subdir', () => empty, { context: '{{defaultContext}}:./sub', file: 'build/Dockerfile' }, { source: 'run', url: URL, repository: 'acme/app', ref: SHA, subdir: 'sub', file: 'build/Dockerfile', auth: 'github-token' }],
+    ['{{defaultContext}}: with an empty subdir: the root', () => empty, { context: '{{defaultContext}}:' }, { source: 'run', url: URL, repository: 'acme/app', ref: SHA, subdir: '', auth: 'github-token' }],
     ['a checkout with a Dockerfile: the workspace', () => checkedOut, {}, undefined],
     ['a checkout with the relative file: the workspace', () => checkedOut, { file: 'docker/Dockerfile' }, undefined]
   ];
@@ -69,7 +69,7 @@ describe('which context: the workspace or the run\'s commit', () => {
 
   test('an absolute file stays the local Dockerfile beside a Git context', () => {
     const c = configOf(empty, { context: '{{defaultContext}}', file: absoluteDockerfile });
-    expect(c.gitContext).toEqual({ url: URL, repository: 'acme/app', sha: SHA, subdir: '' });
+    expect(c.gitContext).toEqual({ source: 'run', url: URL, repository: 'acme/app', ref: SHA, subdir: '', auth: 'github-token' });
     expect(c.file).toBe(absoluteDockerfile);
   });
 

@@ -74,7 +74,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     return value as T;
   };
 
-  const { context, file, gitContext } = resolveContextSource(text('context'), text('file'), env.workspace, env.commit);
+  const { context, file, gitContext } = resolveContextSource(text('context'), text('file'), env.workspace, env.commit, { onSecret: env.onSecret, ...(env.run?.serverUrl || env.commit?.serverUrl ? { serverUrl: env.run?.serverUrl || env.commit?.serverUrl } : {}) });
 
   const platforms = resolvePlatforms(list('platforms'));
   const tags = list('tags');

@@ -10,6 +10,7 @@ import { parseGoBool } from './bpa-env.js';
 import { InputError } from './input-error.js';
 import type { GitContext } from './types/config.js';
 import { isDirectory, isFile } from './fs-kind.js';
+import { parseGitUrl, redactUrl, type GitUrl } from './git-url.js';
 
 /** The commit a GitHub run is for (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA). */
 export interface RunCommit {
@@ -64,11 +65,14 @@ export interface ContextSource {
  * | unset or `.`                    | no                           | no           | error: not found     |
  * | `{{defaultContext}}[:subdir]`   | any                          | yes          | the commit [subdir]  |
  * | `{{defaultContext}}[:subdir]`   | any                          | no           | error: needs commit  |
+ * | a Git URL (`…/repo.git#ref:dir`) | any                          | any          | that ref [dir]       |
  * | any other path                  | any                          | any          | that path            |
  *
  * An absolute `file` is always the local Dockerfile; a relative one is inside the context.
  */
-export function resolveContextSource(contextText: string, fileText: string, workspace: string, commit: RunCommit | undefined): ContextSource {
+export function resolveContextSource(contextText: string, fileText: string, workspace: string, commit: RunCommit | undefined, opts: ContextOptions = {}): ContextSource {
+  const gitUrl = parseGitUrl(contextText);
+  if (gitUrl) return urlBuildContext(gitUrl, fileText, opts);
   const explicitGit = contextText === DEFAULT_CONTEXT || contextText.startsWith(`${DEFAULT_CONTEXT}:`);
   if (explicitGit) {
     if (!commit) {
@@ -95,13 +99,62 @@ export function resolveContextSource(contextText: string, fileText: string, work
   return { context, file };
 }
 
+/** What a Git URL context needs besides the URL. */
+export interface ContextOptions {
+  /** The GitHub server (GITHUB_SERVER_URL): the only host the github-token is sent to. */
+  serverUrl?: string;
+  /** Registers a value read from the input as a secret (a password in the URL). */
+  onSecret?: (value: string) => void;
+}
+
+/**
+ * A Git URL context: fetched like the run's commit. The github-token goes only to the run's own
+ * server (as BPA sends GIT_AUTH_TOKEN only for its host); a URL's user:password goes in a header.
+ */
+function urlBuildContext(git: GitUrl, fileText: string, opts: ContextOptions): ContextSource {
+  if (git.credentials) {
+    opts.onSecret?.(git.credentials.password || git.credentials.username);
+    opts.onSecret?.(Buffer.from(`${git.credentials.username}:${git.credentials.password}`).toString('base64'));
+  }
+  let server = '';
+  try {
+    server = new URL(opts.serverUrl || 'https://github.com').hostname.toLowerCase();
+  } catch {
+    server = '';
+  }
+  const auth: GitContext['auth'] = git.credentials ? 'url' : git.host === server && /^https?:\/\//.test(git.url) ? 'github-token' : 'none';
+  const relativeFile = fileText && !path.isAbsolute(fileText) ? fileText : undefined;
+  const shown = `${redactUrl(git.url)}${git.ref ? `#${git.ref}` : ''}`;
+  if (relativeFile && resolveSubdir(path.posix.join(git.subdir, relativeFile)) === undefined) {
+    throw new InputError('file', `"${fileText}" leaves the repository (expected a path inside the context ${shown}${git.subdir ? `:${git.subdir}` : ''})`);
+  }
+  if (fileText && !relativeFile && !isFile(fileText)) {
+    throw new InputError('file', `Dockerfile "${fileText}" not found (expected a path to a Dockerfile, or a path inside the context)`);
+  }
+  const gitContext: GitContext = {
+    source: 'url',
+    url: git.url,
+    repository: git.repository,
+    ref: git.ref,
+    subdir: git.subdir,
+    ...(relativeFile ? { file: relativeFile } : {}),
+    auth,
+    ...(git.credentials ? { credentials: git.credentials } : {})
+  };
+  return {
+    context: `${shown}${git.subdir ? `:${git.subdir}` : ''}`,
+    file: relativeFile || !fileText ? path.posix.join(git.subdir, relativeFile ?? 'Dockerfile') : fileText,
+    gitContext
+  };
+}
+
 function gitBuildContext(commit: RunCommit, subdir: string, fileText: string): ContextSource {
   const url = `${commit.serverUrl.replace(/\/+$/, '')}/${commit.repository}.git`;
   const relativeFile = fileText && !path.isAbsolute(fileText) ? fileText : undefined;
   if (relativeFile && resolveSubdir(path.posix.join(subdir, relativeFile)) === undefined) {
     throw new InputError('file', `"${fileText}" leaves the repository (expected a path inside the context ${DEFAULT_CONTEXT}${subdir ? `:${subdir}` : ''})`);
   }
-  const gitContext: GitContext = { url, repository: commit.repository, sha: commit.sha, subdir, ...(relativeFile ? { file: relativeFile } : {}) };
+  const gitContext: GitContext = { source: 'run', url, repository: commit.repository, ref: commit.sha, subdir, ...(relativeFile ? { file: relativeFile } : {}), auth: 'github-token' };
   if (fileText && !relativeFile && !isFile(fileText)) {
     throw new InputError('file', `Dockerfile "${fileText}" not found (expected a path to a Dockerfile, or a path inside the context)`);
   }

@@ -13,7 +13,7 @@ export interface InputSpec {
 
 export const INPUTS: InputSpec[] = [
   // Same names and meaning as docker/build-push-action, so a `uses:` line can be swapped.
-  { name: 'context', description: 'Build context: a path. Defaults to the workspace; with no checkout there (no Dockerfile), the run\'s commit, fetched shallowly with `github-token`, like build-push-action\'s Git context. `{{defaultContext}}` (or `{{defaultContext}}:subdir`) always means that commit (or a directory of it).', default: '.' },
+  { name: 'context', description: 'Build context: a path. Defaults to the workspace; with no checkout there (no Dockerfile), the run\'s commit, fetched shallowly with `github-token`, like build-push-action\'s Git context. `{{defaultContext}}` (or `{{defaultContext}}:subdir`) always means that commit (or a directory of it). A Git URL (`https://github.com/org/repo.git#ref:subdir`, `?ref=REF&subdir=DIR`, `git@host:org/repo.git#ref`) is fetched shallowly the same way; `github-token` goes only to the run\'s own server, and `user:token@` in an https URL is sent as a header, masked.', default: '.' },
   { name: 'file', description: 'Path to the Dockerfile. Defaults to `{context}/Dockerfile`. With the run\'s commit as the context, a relative path is inside the context.' },
   { name: 'platforms', description: 'Target platforms, e.g. `linux/amd64,linux/arm64`. Defaults to the host platform.', list: 'comma' },
   { name: 'tags', description: 'Image references to tag once every platform is verified.', list: 'comma' },

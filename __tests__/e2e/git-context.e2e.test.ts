@@ -115,3 +115,59 @@ test('{{defaultContext}}:subdir plans from a directory of the commit (mode plan)
   expect(leaks(run)).toEqual([]);
   expect(fs.readdirSync(run.runnerTemp).filter((f) => f.startsWith('multiarch-'))).toEqual([]);
 }, 300_000);
+
+describe('a Git URL as context (another repository, a branch and a subdir)', () => {
+  const repo = 'e2e/git-url';
+  const tag = uniqueTag('giturl');
+  let run: ActionRun;
+  let urlContext: string;
+
+  beforeAll(async () => {
+    urlContext = `${server.url}/acme/mono.git#main:services/hello`;
+    // The run is acme/app's; the context is acme/mono on the same server, so the github-token may go there.
+    run = await runAction({ ...common, context: urlContext, 'github-token': TOKEN, push: 'true', tags: `${REGISTRY}/${repo}:${tag}` }, runEnv('acme/app', appSha));
+  }, 900_000);
+
+  test('main fetches the branch shallowly, plans from its Dockerfile, builds, verifies and pushes both platforms', async () => {
+    expect({ code: run.main.code, errors: run.main.stdout.split('\n').filter((l) => l.startsWith('::error')) }).toEqual({ code: 0, errors: [] });
+    expect(run.main.stdout).toContain(`context ${server.url}/acme/mono.git#main: fetched ${monoSha} shallowly`);
+    const plan = JSON.parse(run.main.outputs.plan!);
+    expect(plan.platforms.map((p: { platform: string; language: string }) => [p.platform, p.language])).toEqual([
+      ['linux/amd64', 'go'],
+      ['linux/arm64', 'go']
+    ]);
+    const index = await registryManifest(repo, tag);
+    expect(indexPlatforms(index!.body).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    const platforms = JSON.parse(run.main.outputs.platforms!) as { platform: string; verified: boolean }[];
+    expect(platforms.map((p) => p.verified)).toEqual([true, true]);
+  });
+
+  test('the token stays masked, the workspace untouched, and post removes the fetched copy', () => {
+    expect(leaks(run)).toEqual([]);
+    expect(fs.readdirSync(workspace)).toEqual([]);
+    expect(run.post.code).toBe(0);
+    expect(fs.readdirSync(run.runnerTemp).filter((f) => f.startsWith('multiarch-'))).toEqual([]);
+  });
+});
+
+test('a Git URL on another host than the run\'s server gets no github-token: refused, with one error saying why', async () => {
+  const before = server.requests.length;
+  const run = await runAction({ ...common, mode: 'plan', context: `${server.url}/acme/mono.git#main:services/hello`, 'github-token': TOKEN }, { ...runEnv('acme/app', appSha), GITHUB_SERVER_URL: 'https://github.com' });
+  expect(run.main.code).not.toBe(0);
+  const errors = run.main.stdout.split('\n').filter((l) => l.startsWith('::error'));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toContain(`Input "context": fetching main from ${server.url}/acme/mono.git failed`);
+  expect(errors[0]).toContain("the server refused an anonymous fetch: expected a repository this run may read: the github-token goes only to the run's own server");
+  // Every request of this run reached the server without the token: each was refused.
+  expect(server.requests.slice(before).map((r) => r.status)).toEqual(server.requests.slice(before).map(() => 401));
+  expect(leaks(run)).toEqual([]);
+}, 300_000);
+
+test("a Git URL's own user:token authenticates it (mode plan), masked in every output", async () => {
+  const withCredentials = server.url.replace('http://', `http://x-access-token:${TOKEN}@`);
+  const run = await runAction({ ...common, mode: 'plan', context: `${withCredentials}/acme/mono.git?ref=main&subdir=services/hello` }, { ...runEnv('acme/app', appSha), GITHUB_SERVER_URL: 'https://github.com' });
+  expect({ code: run.main.code, errors: run.main.stdout.split('\n').filter((l) => l.startsWith('::error')) }).toEqual({ code: 0, errors: [] });
+  expect(run.main.stdout).toContain(`context ${server.url}/acme/mono.git#main: fetched ${monoSha} shallowly`);
+  expect(run.main.stdout).toContain(`::add-mask::${TOKEN}`);
+  expect(leaks(run)).toEqual([]);
+}, 300_000);

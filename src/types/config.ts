@@ -28,20 +28,27 @@ export type CallMethod = 'build' | 'check' | 'outline' | 'targets';
 export type CrossCompileMode = 'auto' | 'strict' | 'off';
 
 /**
- * The run's Git commit as the build context: BPA's `{{defaultContext}}`, used when the workflow has
- * no checkout. stages/git-context.ts fetches it before planning and points `context` and `file` at
- * the fetched copy.
+ * A Git repository as the build context, fetched by stages/git-context.ts before planning, which
+ * then points `context` and `file` at the fetched copy: the run's commit (BPA's
+ * `{{defaultContext}}`, used when the workflow has no checkout), or a Git URL given as `context`.
  */
 export interface GitContext {
-  /** `<GITHUB_SERVER_URL>/<GITHUB_REPOSITORY>.git`; never with credentials (the token goes in a header). */
+  /** Where it came from: the run's commit, or a Git URL in the `context` input. */
+  source: 'run' | 'url';
+  /** The repository URL git fetches; never with credentials (they go in a header). */
   url: string;
-  /** `owner/name`, for the log and errors. */
+  /** `owner/name`, for the log, errors and the image name. */
   repository: string;
-  sha: string;
-  /** The context's directory inside the commit (`{{defaultContext}}:subdir`); '' for its root. */
+  /** The commit (the run's), or a URL's branch, tag or commit; '' for the remote's default branch. */
+  ref: string;
+  /** The context's directory inside the commit (`{{defaultContext}}:subdir`, `#ref:subdir`); '' for its root. */
   subdir: string;
   /** A relative `file` input: the Dockerfile's path inside the context. Unset: `Dockerfile`, or an absolute `file`. */
   file?: string;
+  /** How the fetch authenticates: the github-token (the run's server only), the URL's own user:password, or not at all. */
+  auth: 'github-token' | 'url' | 'none';
+  /** The URL's user:password (auth `url`), registered as secrets when read. */
+  credentials?: { username: string; password: string };
 }
 
 /**
