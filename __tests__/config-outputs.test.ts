@@ -67,6 +67,18 @@ describe('outputs specs → what is pushed, loaded, written and verified', () =>
     expect(configOf({ context: 'app', outputs: 'type=oci,dest=out/x' }).outDir).toBe(w('out/x'));
   });
 
+  test("push-by-digest=true (buildx's multi-runner pattern): pushed to the tags' repositories by digest, no tag moves, no warning", () => {
+    const warnings: string[] = [];
+    // BPA's docs spell it both ways: the repository in tags, or as the output's name.
+    const inTags = configOf({ context: 'app', tags: 'localhost:5000/app', outputs: 'type=image,push-by-digest=true,name-canonical=true,push=true' }, warnings);
+    expect({ push: inTags.push, tags: inTags.tags, pushByDigest: inTags.pushByDigest }).toEqual({ push: true, tags: ['localhost:5000/app'], pushByDigest: true });
+    const asName = configOf({ context: 'app', outputs: 'type=image,"name=localhost:5000/app",push-by-digest=true,name-canonical=true,push=true' }, warnings);
+    expect({ push: asName.push, tags: asName.tags, pushByDigest: asName.pushByDigest }).toEqual({ push: true, tags: ['localhost:5000/app'], pushByDigest: true });
+    expect(warnings).toEqual([]);
+    expect(configOf({ context: 'app', tags: 'localhost:5000/app', outputs: 'type=image,push-by-digest=false,push=true' }).pushByDigest).toBeUndefined();
+    expect(errorOf({ context: 'app', tags: 'localhost:5000/app', outputs: 'type=image,push-by-digest=yes-please,push=true' }).message).toMatch(/push-by-digest=yes-please is not a boolean/);
+  });
+
   test('keys multiarch does not apply warn, naming them', () => {
     const warnings: string[] = [];
     configOf({ context: 'app', outputs: 'type=image,name=localhost:5000/a:1,push=true,compression=zstd' }, warnings);

@@ -145,6 +145,7 @@ export function resolveConfig(get: InputLookup, env: ConfigEnv): Config {
     ssh: list('ssh'),
     target: text('target') || undefined,
     push,
+    ...(outputs.pushByDigest && push ? { pushByDigest: true as const } : {}),
     load,
     outputs: list('outputs'),
     exports: outputs.exports,

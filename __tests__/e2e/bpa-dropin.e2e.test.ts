@@ -3,9 +3,10 @@
  * runner runs it: `call` (check, outline, targets), BPA's DOCKER_BUILD_* switches, metadata-action's
  * outputs as inputs, and a shell-form ENTRYPOINT in a FROM scratch image said in the user's terms.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BASE_CONTEXTS, REGISTRY, REGISTRY_URL, registryManifest, requireRegistry, requireStack, runAction, uniqueTag } from './harness.js';
+import { BASE_CONTEXTS, REGISTRY, REGISTRY_URL, indexPlatforms, registryManifest, requireRegistry, requireStack, runAction, uniqueTag } from './harness.js';
 
 const FIXTURES = path.join('__tests__', 'e2e', 'fixtures', 'bpa');
 const TWO = 'linux/amd64,linux/arm64';
@@ -156,5 +157,44 @@ describe('docker/metadata-action outputs as inputs', () => {
       const config = await (await fetch(`${REGISTRY_URL}/v2/${repo}/blobs/${manifest!.body.config.digest}`)).json();
       expect(config.config.Labels).toMatchObject(wanted);
     }
+  });
+});
+
+describe("BPA's \"distribute the build across runners\" pattern: push-by-digest per platform, then imagetools create", () => {
+  const repo = `bpa-bydigest-${uniqueTag('r')}`;
+  const image = `${REGISTRY}/${repo}`;
+  let seeded: string;
+  const runs: Array<Awaited<ReturnType<typeof runAction>>> = [];
+
+  beforeAll(async () => {
+    // The repository's existing `latest`, which a per-platform job must not replace.
+    execFileSync('docker', ['buildx', 'imagetools', 'create', '-t', `${image}:latest`, `${REGISTRY}/library/busybox:1.35`], { stdio: 'pipe' });
+    seeded = (await registryManifest(repo, 'latest'))!.digest;
+    // One job per platform, as the docs' matrix writes it: the repository in tags, the output by digest.
+    for (const platform of ['linux/amd64', 'linux/arm64']) {
+      runs.push(await runAction({ ...common, context: path.join(FIXTURES, 'labelled'), platforms: platform, tags: image, outputs: 'type=image,push-by-digest=true,name-canonical=true,push=true' }));
+    }
+  }, 900_000);
+
+  test('each job pushes its platform by digest, verified, and moves no tag: `latest` is untouched', async () => {
+    for (const { main } of runs) {
+      expect({ code: main.code, errors: main.stdout.split('\n').filter((l) => l.startsWith('::error')) }).toEqual({ code: 0, errors: [] });
+      expect(main.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect((await registryManifest(repo, main.outputs.digest!))?.digest).toBe(main.outputs.digest);
+      expect(JSON.parse(main.outputs.platforms!).map((p: { verified: boolean }) => p.verified)).toEqual([true]);
+      expect(main.stdout).toContain(`push-by-digest: no tag moved; the image is ${image}@${main.outputs.digest}`);
+      expect(main.summary).toContain('**Tags (not moved):**');
+      expect(main.stdout).not.toMatch(/push-by-digest.*ignored/);
+    }
+    expect((await registryManifest(repo, 'latest'))?.digest).toBe(seeded);
+    const tags = (await (await fetch(`${REGISTRY_URL}/v2/${repo}/tags/list`)).json()) as { tags: string[] };
+    expect(tags.tags).toEqual(['latest']);
+  });
+
+  test("the merge job's `docker buildx imagetools create` from the two digests makes one index of both platforms", async () => {
+    const sources = runs.map(({ main }) => `${image}@${main.outputs.digest}`);
+    execFileSync('docker', ['buildx', 'imagetools', 'create', '-t', `${image}:1.0`, ...sources], { stdio: 'pipe' });
+    const index = await registryManifest(repo, '1.0');
+    expect(indexPlatforms(index!.body).sort()).toEqual(['linux/amd64', 'linux/arm64']);
   });
 });

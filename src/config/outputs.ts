@@ -15,8 +15,8 @@ const EXPECTED = 'expected type=registry|image|docker|oci|local|tar|cacheonly, e
 
 /** The keys each type takes; any other is a buildx option multiarch does not apply, and warns. */
 const KEYS: Record<OutputExport['type'] | 'registry', string[]> = {
-  image: ['name', 'push'],
-  registry: ['name', 'push'],
+  image: ['name', 'push', 'push-by-digest', 'name-canonical'],
+  registry: ['name', 'push', 'push-by-digest', 'name-canonical'],
   oci: ['dest', 'tar', 'name'],
   docker: ['dest', 'name'],
   local: ['dest'],
@@ -31,6 +31,8 @@ export interface ResolvedOutputs {
   tags: string[];
   /** A `type=oci,dest=DIR` output's directory. */
   layoutDir?: string;
+  /** An image output pushes by digest only (`push-by-digest=true`): no tag moves. */
+  pushByDigest?: true;
 }
 
 export interface OutputsEnv {
@@ -52,6 +54,7 @@ export function resolveOutputs(lines: string[], env: OutputsEnv): ResolvedOutput
     if (e.type === 'image') {
       out.push ||= e.push;
       out.tags.push(...e.names);
+      if (e.byDigest) out.pushByDigest = true;
     }
     if (e.type === 'oci' && !e.tar) out.layoutDir = e.dest;
     out.exports.push(e);
@@ -90,7 +93,11 @@ function resolveOutput(line: string, env: OutputsEnv): OutputExport {
     case 'registry':
     case 'image': {
       const push = fields.has('push') ? bool(line, 'push', fields.get('push')!) : type === 'registry';
-      return { type: 'image', names, push };
+      // buildx's multi-runner pattern: push untagged, the digest output names it; a merge job tags it.
+      // (name-canonical only changes how buildx spells the name in its metadata: nothing to do here.)
+      const byDigest = fields.has('push-by-digest') && bool(line, 'push-by-digest', fields.get('push-by-digest')!);
+      if (fields.has('name-canonical')) bool(line, 'name-canonical', fields.get('name-canonical')!);
+      return { type: 'image', names, push, ...(byDigest ? { byDigest: true as const } : {}) };
     }
     case 'oci': {
       const file = at('DIR or dest=FILE');

@@ -131,7 +131,9 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
       });
       return t;
     }
-    if (config.push) {
+    // push-by-digest=true (buildx's multi-runner pattern): the image stays untagged; a later job tags it by digest.
+    const byDigest = config.push && config.pushByDigest;
+    if (config.push && !byDigest) {
       try {
         const moves = await moveTags(index, dests);
         t = recordTagMoves(t, moves);
@@ -154,6 +156,11 @@ export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx
       noteOf(i, what);
     }
     if (t.reason) io.warning(t.reason);
+    if (byDigest) {
+      const where = dests.map((d) => `${d.client.registry}/${d.repo}@${index.digest}`).join(', ');
+      io.info(`push-by-digest: no tag moved; the image is ${where}`);
+      return { ...t, moved: false, reason: [t.reason, `push-by-digest: pushed by digest only, no tag moved (${where})`].filter(Boolean).join('; ') };
+    }
     io.info(`tagged ${t.tags.join(', ') || '(layout only)'}`);
     return t;
   });

@@ -57,7 +57,7 @@ export interface GitContext {
  */
 export type OutputExport =
   /** `type=image` or `type=registry`: `names` are tags; `push` sends them to the registry. */
-  | { type: 'image'; names: string[]; push: boolean }
+  | { type: 'image'; names: string[]; push: boolean; byDigest?: true }
   /** The merged OCI layout: a directory (`tar: false`, the outDir) or a tar archive at `dest`. */
   | { type: 'oci'; dest: string; tar: boolean; names: string[] }
   /** Into the Docker image store under `names`; with `dest`, a tarball written there instead. */
@@ -154,6 +154,8 @@ export interface Config {
   crossCompile: CrossCompileMode;
   /** Keyless signing of the verified digests; absent (never signs) in configs built by hand. */
   sign?: SignConfig;
+  /** An image output has `push-by-digest=true`: the image is pushed by digest to the tags' repositories, and no tag moves. */
+  pushByDigest?: true;
   /** `verify-signatures`: whose signatures every digest must carry before tags move; absent when off. */
   verifySignatures?: IdentityPolicy;
   /** GitHub artifact attestations of the verified digests (`attest: true`); absent when off. */
