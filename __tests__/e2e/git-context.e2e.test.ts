@@ -157,7 +157,7 @@ test('a Git URL on another host than the run\'s server gets no github-token: ref
   const errors = run.main.stdout.split('\n').filter((l) => l.startsWith('::error'));
   expect(errors).toHaveLength(1);
   expect(errors[0]).toContain(`Input "context": fetching main from ${server.url}/acme/mono.git failed`);
-  expect(errors[0]).toContain("the server refused an anonymous fetch: expected a repository this run may read: the github-token goes only to the run's own server");
+  expect(errors[0]).toContain("the server refused an anonymous fetch: expected a repository this run may read: the github-token goes only to the run's own server, so another repository needs a token that can read it, as secrets: GIT_AUTH_TOKEN=");
   // Every request of this run reached the server without the token: each was refused.
   expect(server.requests.slice(before).map((r) => r.status)).toEqual(server.requests.slice(before).map(() => 401));
   expect(leaks(run)).toEqual([]);
@@ -169,5 +169,12 @@ test("a Git URL's own user:token authenticates it (mode plan), masked in every o
   expect({ code: run.main.code, errors: run.main.stdout.split('\n').filter((l) => l.startsWith('::error')) }).toEqual({ code: 0, errors: [] });
   expect(run.main.stdout).toContain(`context ${server.url}/acme/mono.git#main: fetched ${monoSha} shallowly`);
   expect(run.main.stdout).toContain(`::add-mask::${TOKEN}`);
+  expect(leaks(run)).toEqual([]);
+}, 300_000);
+
+test('a Git URL on another host authenticated by a GIT_AUTH_TOKEN build secret, as BPA users pass it (mode plan)', async () => {
+  const run = await runAction({ ...common, mode: 'plan', context: `${server.url}/acme/mono.git#main:services/hello`, secrets: `GIT_AUTH_TOKEN=${TOKEN}` }, { ...runEnv('acme/app', appSha), GITHUB_SERVER_URL: 'https://github.com' });
+  expect({ code: run.main.code, errors: run.main.stdout.split('\n').filter((l) => l.startsWith('::error')) }).toEqual({ code: 0, errors: [] });
+  expect(run.main.stdout).toContain(`context ${server.url}/acme/mono.git#main: fetched ${monoSha} shallowly`);
   expect(leaks(run)).toEqual([]);
 }, 300_000);

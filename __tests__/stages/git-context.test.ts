@@ -122,7 +122,7 @@ test('a failed fetch is one error naming the URL and carrying git\'s message', a
 describe('resolveGitFetchArgs and basicCredentials', () => {
   const url = 'https://github.com/acme/app.git';
   test('the token goes in an extra header, base64 of x-access-token:TOKEN, never in the URL', () => {
-    const basic = basicCredentials({ auth: 'github-token' }, 'ghs_secret');
+    const basic = basicCredentials({ auth: 'github-token', url }, 'ghs_secret');
     expect(basic).toBe(Buffer.from('x-access-token:ghs_secret').toString('base64'));
     const args = resolveGitFetchArgs({ url, ref: sha, basic: basic! });
     expect(args).toEqual(['-c', `http.extraheader=AUTHORIZATION: basic ${basic}`, '-c', 'credential.helper=', 'fetch', '--quiet', '--no-tags', '--depth', '1', url, sha]);
@@ -133,8 +133,18 @@ describe('resolveGitFetchArgs and basicCredentials', () => {
     expect(resolveGitFetchArgs({ url, ref: '' }).slice(-2)).toEqual([url, 'HEAD']);
   });
   test("a URL's own user:password, and never the github-token for another host", () => {
-    expect(basicCredentials({ auth: 'url', credentials: { username: 'bot', password: 'pw' } }, 'ghs_secret')).toBe(Buffer.from('bot:pw').toString('base64'));
-    expect(basicCredentials({ auth: 'none' }, 'ghs_secret')).toBeUndefined();
+    expect(basicCredentials({ auth: 'url', url, credentials: { username: 'bot', password: 'pw' } }, 'ghs_secret')).toBe(Buffer.from('bot:pw').toString('base64'));
+    expect(basicCredentials({ auth: 'none', url: 'https://gitlab.example.com/a/b.git' }, 'ghs_secret')).toBeUndefined();
+  });
+  test("BuildKit's GIT_AUTH_TOKEN secrets, as BPA users pass them: GIT_AUTH_TOKEN.<host> first, then GIT_AUTH_TOKEN, before the github-token", () => {
+    const other = { auth: 'none' as const, url: 'https://gitlab.example.com/a/b.git' };
+    const b64 = (t: string) => Buffer.from(`x-access-token:${t}`).toString('base64');
+    expect(basicCredentials(other, 'ghs_secret', [{ id: 'GIT_AUTH_TOKEN', kind: 'value', value: 'pat-any' }])).toBe(b64('pat-any'));
+    expect(basicCredentials(other, undefined, [{ id: 'GIT_AUTH_TOKEN', kind: 'value', value: 'pat-any' }, { id: 'GIT_AUTH_TOKEN.gitlab.example.com', kind: 'env', env: 'GL_TOKEN' }], { GL_TOKEN: 'pat-host' })).toBe(b64('pat-host'));
+    expect(basicCredentials({ auth: 'github-token', url }, 'ghs_secret', [{ id: 'GIT_AUTH_TOKEN.github.com', kind: 'value', value: 'pat-gh' }])).toBe(b64('pat-gh'));
+    // A token for another host is not sent here; an ssh URL gets no header at all.
+    expect(basicCredentials(other, undefined, [{ id: 'GIT_AUTH_TOKEN.github.com', kind: 'value', value: 'pat-gh' }])).toBeUndefined();
+    expect(basicCredentials({ auth: 'none', url: 'git@github.com:a/b.git' }, undefined, [{ id: 'GIT_AUTH_TOKEN', kind: 'value', value: 'pat-any' }])).toBeUndefined();
   });
 });
 

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execOk } from '../exec.js';
 import type { Io } from '../types/io.js';
-import type { Config, GitContext } from '../types/config.js';
+import type { Config, GitContext, SecretSpec } from '../types/config.js';
 import { isDirectory, isFile } from '../fs-kind.js';
 
 /** `git <args>` for the shallow fetch; `basic` (base64 user:password) as an Authorization header. */
@@ -20,11 +20,41 @@ export function resolveGitFetchArgs(c: { url: string; ref: string; basic?: strin
   return [...auth, '-c', 'credential.helper=', 'fetch', '--quiet', '--no-tags', '--depth', '1', c.url, c.ref || 'HEAD'];
 }
 
-/** The header's credentials for this context: GitHub's x-access-token form for the github-token. */
-export function basicCredentials(git: Pick<GitContext, 'auth' | 'credentials'>, githubToken: string | undefined): string | undefined {
+/**
+ * The header's credentials for this context, first found: the URL's own user:password; a
+ * GIT_AUTH_TOKEN.<host> or GIT_AUTH_TOKEN build secret (BuildKit's names for a Git context's token,
+ * which BPA users pass in `secrets`); the github-token, for the run's own server only. Tokens go in
+ * GitHub's x-access-token form.
+ */
+export function basicCredentials(git: Pick<GitContext, 'auth' | 'credentials' | 'url'>, githubToken: string | undefined, secrets: readonly SecretSpec[] = [], env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (git.auth === 'url' && git.credentials) return Buffer.from(`${git.credentials.username}:${git.credentials.password}`).toString('base64');
+  const secret = gitAuthSecret(secrets, hostOf(git.url), env);
+  if (secret) return Buffer.from(`x-access-token:${secret}`).toString('base64');
   if (git.auth === 'github-token' && githubToken) return Buffer.from(`x-access-token:${githubToken}`).toString('base64');
   return undefined;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.hostname.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** GIT_AUTH_TOKEN.<host> (for that host) before GIT_AUTH_TOKEN (any http(s) host), as BuildKit reads them. */
+function gitAuthSecret(secrets: readonly SecretSpec[], host: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (!host) return undefined;
+  const spec = secrets.find((s) => s.id.toLowerCase() === `git_auth_token.${host}`) ?? secrets.find((s) => s.id === 'GIT_AUTH_TOKEN');
+  if (!spec) return undefined;
+  if (spec.kind === 'value') return spec.value.trim() || undefined;
+  if (spec.kind === 'env') return env[spec.env]?.trim() || undefined;
+  try {
+    return fs.readFileSync(spec.path, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -34,7 +64,7 @@ export function basicCredentials(git: Pick<GitContext, 'auth' | 'credentials'>, 
 export async function fetchGitContext(config: Config, io: Io, runDir: string): Promise<Config> {
   const git = config.gitContext;
   if (!git) return config;
-  const basic = basicCredentials(git, config.githubToken);
+  const basic = basicCredentials(git, config.githubToken, config.secrets ?? []);
   // The header holds the credentials in base64, which the masker would not recognise from them.
   if (basic) io.secret(basic);
   const root = path.join(runDir, 'git-context');
@@ -53,8 +83,8 @@ export async function fetchGitContext(config: Config, io: Io, runDir: string): P
     const message = (err as Error).message;
     // A 401 reaches git as a request for a username it may not prompt for.
     const refused = /could not read Username|Authentication failed|returned error: 40[13]/.test(message);
-    const credential = git.auth === 'url' ? 'the credentials in the URL' : basic ? 'the github-token' : 'an anonymous fetch';
-    const expected = git.source === 'run' ? `expected a github-token that can read ${git.repository}, e.g. permissions: contents: read, or actions/checkout before this step` : `expected a repository this run may read: the github-token goes only to the run's own server, so another host's private repository needs user:token in the URL (from a secret)`;
+    const credential = git.auth === 'url' ? 'the credentials in the URL' : basic && gitAuthSecret(config.secrets ?? [], hostOf(git.url), process.env) ? 'the GIT_AUTH_TOKEN secret' : basic ? 'the github-token' : 'an anonymous fetch';
+    const expected = git.source === 'run' ? `expected a github-token that can read ${git.repository}, e.g. permissions: contents: read, or actions/checkout before this step` : `expected a repository this run may read: the github-token goes only to the run's own server, so another repository needs a token that can read it, as secrets: GIT_AUTH_TOKEN=… (or GIT_AUTH_TOKEN.<host>=…)`;
     const hint = refused ? ` (the server refused ${credential}: ${expected})` : '';
     throw new Error(`${git.source === 'run' ? 'no checkout, and ' : 'Input "context": '}fetching ${what} from ${git.url} failed: ${message}${hint}`);
   }
