@@ -33,6 +33,8 @@ test('a files-only run hands on no digest, imageid or metadata (the verified ind
   expect(delivered.digest).toBe(passing.index!.digest);
   const filesOnly = resolveOutputs({ ...passing, filesOnly: true });
   expect([filesOnly.digest, filesOnly.imageid, filesOnly.metadata]).toEqual([undefined, undefined, undefined]);
-  // What was built and verified per platform is still there.
+  // What was built and verified per platform is still there; the summary says where the index went.
   expect(JSON.parse(filesOnly.platforms!)).toEqual(JSON.parse(delivered.platforms!));
+  expect(renderMarkdown({ ...passing, filesOnly: true })).toContain(`- **Index:** \`${passing.index!.digest}\` (built and checked, delivered nowhere: the outputs are files only)`);
+  expect(renderMarkdown(passing)).toContain(`- **Index:** \`${passing.index!.digest}\`\n`);
 });

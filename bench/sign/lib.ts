@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { RegistryClient } from '../../src/registry/client.js';
 import { digestOf } from '../../src/registry/digest.js';
-import { signAndStore } from '../../src/sign/image.js';
+import { checkSignatures, signAndStore } from '../../src/sign/image.js';
 import { fetchIdToken } from '../../src/sign/oidc.js';
 import { KeylessSigner } from '../../src/sign/signer.js';
 import { bundleProblem, loadTrustMaterial } from '../../src/sign/verify.js';
@@ -91,6 +91,8 @@ export interface SigningSample {
   tsa: number;
   bytesWritten: number;
   bytesRead: number;
+  /** verify-signatures afterwards: every digest's referrers listed, fetched and verified for the identity policy. */
+  requiredMs: number;
 }
 
 /** What the sign stage does for a verified 2-platform push, timed. */
@@ -130,7 +132,17 @@ export async function timeSigning(stand: Stand, registry: string, repo: string, 
     }
     const totalMs = performance.now() - t0;
     const after = stand.sigstore.counts;
-    return { totalMs, firstSignatureMs, storeMs, via, fulcio: after.fulcio - before.fulcio, rekor: after.rekor - before.rekor, tsa: after.tsa - before.tsa, bytesWritten: client.bytesWritten(), bytesRead: client.bytesRead() };
+    const bytesWritten = client.bytesWritten();
+    const bytesRead = client.bytesRead();
+    // What `verify-signatures: true` adds before tags move (src/stages/required-signatures.ts): the same reads and checks.
+    const r0 = performance.now();
+    const policy = { identityRegexp: '^https://github\\.com/', issuer: GITHUB_ACTIONS_ISSUER };
+    for (const t of targets) {
+      const check = await checkSignatures(client, repo, { digest: t.descriptor.digest }, policy, trust);
+      if (!check.ok) throw new Error(`verify-signatures found ${t.descriptor.digest} unsigned: ${check.problems.join('; ')}`);
+    }
+    const requiredMs = performance.now() - r0;
+    return { totalMs, firstSignatureMs, storeMs, via, fulcio: after.fulcio - before.fulcio, rekor: after.rekor - before.rekor, tsa: after.tsa - before.tsa, bytesWritten, bytesRead, requiredMs };
   } finally {
     client.close();
   }

@@ -22,7 +22,7 @@ export function renderMarkdown(r: RunReport): string {
   if (r.error) out.push(`**Failed:** ${esc(r.error)}`, '');
   // Each header fact is its own list item: consecutive bold lines would render as one paragraph.
   const facts: string[] = [];
-  if (r.index) facts.push(`**Index:** \`${r.index.digest}\``);
+  if (r.index) facts.push(`**Index:** \`${r.index.digest}\`${r.filesOnly ? ' (built and checked, delivered nowhere: the outputs are files only)' : ''}`);
   if (r.tagged?.failedTags?.length) {
     // A partial move: the registry now serves some tags at the new index and some at the old one.
     const moved = r.tagged.movedTags?.map(inlineCode).join(', ') || 'none';
