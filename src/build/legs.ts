@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exec } from '../exec.js';
-import { isAttestation, isIndexMediaType, type Descriptor, type ImageIndex } from '../types/oci.js';
+import { AnnotationRefName, isAttestation, isIndexMediaType, type Descriptor, type ImageIndex } from '../types/oci.js';
 import type { BuiltLeg, CacheStats, Leg } from '../types/plan.js';
 import { removeLoadedImage, saveLoadedImage } from './docker-save.js';
 import { readBuildRef } from './history.js';
@@ -74,10 +74,21 @@ export async function readLegResult(outDir: string): Promise<{ manifest: Descrip
   }
   const images = children.filter((d) => !isAttestation(d));
   if (images.length !== 1) throw new Error(`expected one platform manifest, found ${images.length}`);
-  const manifest = images[0]!;
+  const manifest = withoutLayoutNames(images[0]!);
   const body = JSON.parse(read(manifest.digest).toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
   const compressedSize = manifest.size + body.config.size + body.layers.reduce((n, l) => n + l.size, 0);
   return { manifest, attestations: children.filter(isAttestation), compressedSize };
+}
+
+/** Names an OCI layout gives its own entries: meaningless (and misleading) inside a pushed index. */
+const LAYOUT_NAMES = [AnnotationRefName, 'io.containerd.image.name'];
+
+/** The descriptor without the layout's names; the user's manifest-descriptor annotations stay. */
+function withoutLayoutNames(d: Descriptor): Descriptor {
+  if (!d.annotations || !LAYOUT_NAMES.some((k) => k in d.annotations!)) return d;
+  const annotations = Object.fromEntries(Object.entries(d.annotations).filter(([k]) => !LAYOUT_NAMES.includes(k)));
+  const { annotations: _dropped, ...rest } = d;
+  return Object.keys(annotations).length ? { ...rest, annotations } : rest;
 }
 
 /** BuildKit's plain progress prints `#N CACHED` for each step it reused. */
