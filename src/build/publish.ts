@@ -170,12 +170,13 @@ export async function tagLayout(layout: OciLayout, index: MergedIndex, tags: str
  * containerd (and so `docker load`) names the image by.
  */
 function layoutIndex(index: MergedIndex, tags: string[]): ImageIndex {
-  const desc: Descriptor = { mediaType: MediaType.OciIndex, digest: index.digest, size: index.size };
+  const own = index.descriptorAnnotations ?? {};
+  const desc: Descriptor = { mediaType: MediaType.OciIndex, digest: index.digest, size: index.size, ...(Object.keys(own).length ? { annotations: own } : {}) };
   const manifests = tags.length
     ? [...new Set(tags)].map((t) => {
         const ref = parseReference(t);
         const full = `${ref.registry}/${ref.repository}:${ref.tag ?? 'latest'}`;
-        return { ...desc, annotations: { 'org.opencontainers.image.ref.name': ref.tag ?? 'latest', 'io.containerd.image.name': full } };
+        return { ...desc, annotations: { ...own, 'org.opencontainers.image.ref.name': ref.tag ?? 'latest', 'io.containerd.image.name': full } };
       })
     : [desc];
   return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };

@@ -4,7 +4,7 @@
  * by other jobs and already pushed by digest).
  */
 import * as path from 'node:path';
-import { composeIndex, indexAnnotations } from '../build/merge.js';
+import { composeIndex, indexAnnotations, indexDescriptorAnnotations } from '../build/merge.js';
 import { moveTags, PartialTagMoveError, recordTagMoves, pushByDigest, putIndex, remoteSource, resolveDestinations, tagLayout, writeMergedLayout, type Destination } from '../build/publish.js';
 import { loadLayout, loadPlatform, loadVerified } from '../build/load.js';
 import { resolveFilesRoot, writeFilesOutput } from '../build/files.js';
@@ -40,7 +40,7 @@ export interface MergeContext {
 
 /** Throws when verification fails under `verify: strict`, after the report has everything. */
 export async function mergeAndTag(config: Config, io: Io, report: RunReport, ctx: MergeContext): Promise<void> {
-  const index = composeIndex(report.legs, indexAnnotations(config.annotations));
+  const index = composeIndex(report.legs, indexAnnotations(config.annotations), indexDescriptorAnnotations(config.annotations));
   report.index = index;
 
   const notes = new Map<number, string>();

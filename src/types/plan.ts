@@ -146,6 +146,8 @@ export interface MergedIndex {
   bytes: Buffer;
   platforms: Descriptor[];
   attestations: Descriptor[];
+  /** `index-descriptor:` annotations: on the index's descriptor in an OCI layout's index.json (a registry has no place for them). */
+  descriptorAnnotations?: Record<string, string>;
 }
 
 export interface Check {
