@@ -81,5 +81,7 @@ describe('nativePlatformsOf: 386 on x86-64 and 32-bit ARM on arm64 the kernel ru
     expect(nativePlatformsOf(node(amd64, 'tcp://10.0.0.5:2376'), kernel('amd64', ['386']))).toEqual(['linux/amd64']);
     expect(nativePlatformsOf(node(['linux/arm64']), kernel('amd64', ['386']))).toEqual(['linux/arm64']);
     expect(nativePlatformsOf(node(amd64, 'unix:///var/run/docker.sock'), kernel('amd64', ['386']))).toEqual(['linux/amd64', 'linux/386']);
+    // Another Docker context may point anywhere.
+    expect(nativePlatformsOf(node(amd64, 'build-farm'), kernel('amd64', ['386']))).toEqual(['linux/amd64']);
   });
 });

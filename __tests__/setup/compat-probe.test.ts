@@ -42,5 +42,7 @@ describe('localKernel', () => {
   test('an engine over tcp:// or ssh:// runs on a kernel we cannot see', async () => {
     expect(await localKernel('amd64', ['linux/386'], { DOCKER_HOST: 'tcp://127.0.0.1:2376' })).toBeUndefined();
     expect(await localKernel('amd64', ['linux/386'], { DOCKER_HOST: 'ssh://builder@127.0.0.1' })).toBeUndefined();
+    expect(await localKernel('amd64', ['linux/386'], { DOCKER_CONTEXT: 'build-farm' })).toBeUndefined();
+    expect(await localKernel('amd64', ['linux/386'], { DOCKER_CONTEXT: 'default' })).toMatchObject({ runsDirectly: ['386'] });
   });
 });

@@ -90,12 +90,14 @@ export function compatNativePlatforms(kernel: KernelFacts): string[] {
 
 /**
  * The facts of this machine's kernel when it is the engine's (DOCKER_HOST unset or a unix
- * socket; an engine over tcp:// or ssh:// runs on a kernel we cannot see: undefined). Probes only
- * the compatible architectures among `platforms` that no handler serves.
+ * socket, and no other DOCKER_CONTEXT; an engine over tcp:// or ssh://, or behind another context,
+ * runs on a kernel we cannot see: undefined). Probes only the compatible architectures among
+ * `platforms` that no handler serves.
  */
 export async function localKernel(hostArch: string, platforms: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<KernelFacts | undefined> {
   const host = env.DOCKER_HOST ?? '';
   if (host !== '' && !host.startsWith('unix://')) return undefined;
+  if (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== 'default') return undefined;
   const handlers = readBinfmt();
   const wanted = new Set(platforms.map((p) => parsePlatform(p).architecture));
   const candidates = (COMPAT_ARCHES[hostArch] ?? []).filter((a) => wanted.has(a) && !handlerEnabled(a, handlers));

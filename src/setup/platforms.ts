@@ -29,9 +29,9 @@ export function nativePlatformsOf(info: BuilderInfo, kernel?: KernelFacts): stri
   return [...out];
 }
 
-/** A node on this machine's engine: a Docker context name ("default") or a unix socket. */
+/** A node on this machine's engine: the default Docker context or a unix socket (another context may be remote). */
 function isLocalEndpoint(endpoint: string | undefined): boolean {
-  return !endpoint || endpoint.startsWith('unix://') || !endpoint.includes('://');
+  return !endpoint || endpoint === 'default' || endpoint.startsWith('unix://');
 }
 
 export function canBuildAll(info: BuilderInfo, platforms: string[]): boolean {
