@@ -1,7 +1,7 @@
 /** A Git URL as the build context, as buildx and build-push-action spell it. Pure. */
 import * as os from 'node:os';
 import { InputError, resolveConfig } from '../src/config.js';
-import { parseGitUrl, redactUrl } from '../src/git-url.js';
+import { parseGitUrl, redactUserinfo } from '../src/git-url.js';
 
 describe('parseGitUrl', () => {
   test.each<[string, object]>([
@@ -23,7 +23,7 @@ describe('parseGitUrl', () => {
 
   test('user:password in an https URL leaves the URL and is kept apart', () => {
     expect(parseGitUrl('https://bot:s3cr%40t@git.example.com/acme/app.git#main')).toEqual({ url: 'https://git.example.com/acme/app.git', ref: 'main', subdir: '', repository: 'acme/app', host: 'git.example.com', credentials: { username: 'bot', password: 's3cr@t' } });
-    expect(redactUrl('https://bot:s3cr%40t@git.example.com/acme/app.git')).toBe('https://bot:***@git.example.com/acme/app.git');
+    expect(redactUserinfo('https://bot:s3cr%40t@git.example.com/acme/app.git')).toBe('https://bot:***@git.example.com/acme/app.git');
   });
 
   test.each(['.', 'app', './services/web', '/abs/dir', 'https://example.com/archive.tar.gz', 'https://example.com/app', '{{defaultContext}}:sub'])('%s is a path (or another context), not a Git URL', (text) => {

@@ -10,7 +10,7 @@ import { parseGoBool } from './bpa-env.js';
 import { InputError } from './input-error.js';
 import type { GitContext } from './types/config.js';
 import { isDirectory, isFile } from './fs-kind.js';
-import { parseGitUrl, redactUrl, type GitUrl } from './git-url.js';
+import { parseGitUrl, redactUserinfo, type GitUrl } from './git-url.js';
 
 /** The commit a GitHub run is for (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA). */
 export interface RunCommit {
@@ -124,7 +124,7 @@ function urlBuildContext(git: GitUrl, fileText: string, opts: ContextOptions): C
   }
   const auth: GitContext['auth'] = git.credentials ? 'url' : git.host === server && /^https?:\/\//.test(git.url) ? 'github-token' : 'none';
   const relativeFile = fileText && !path.isAbsolute(fileText) ? fileText : undefined;
-  const shown = `${redactUrl(git.url)}${git.ref ? `#${git.ref}` : ''}`;
+  const shown = `${redactUserinfo(git.url)}${git.ref ? `#${git.ref}` : ''}`;
   if (relativeFile && resolveSubdir(path.posix.join(git.subdir, relativeFile)) === undefined) {
     throw new InputError('file', `"${fileText}" leaves the repository (expected a path inside the context ${shown}${git.subdir ? `:${git.subdir}` : ''})`);
   }

@@ -28,7 +28,7 @@ const SCP = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):([^#?]+?)(?:\?([^#]*))?(?:#(.*)
 /** Undefined when `text` is not a Git URL (a path); an InputError when it is one, malformed. */
 export function parseGitUrl(text: string): GitUrl | undefined {
   const t = text.trim();
-  if (t.startsWith('github.com/')) return parseGitUrl(`https://${t}`) ?? undefined;
+  if (t.startsWith('github.com/')) return parseGitUrl(`https://${t}`);
   const scp = SCP.exec(t);
   if (scp && !t.includes('://')) {
     const [, user, host, repoPath, query, fragment] = scp;
@@ -61,20 +61,20 @@ function finish(text: string, base: { url: string; host: string; path: string; c
     subdir = i < 0 ? '' : fragment.slice(i + 1);
   }
   if (query) {
-    if (fragment !== undefined) throw new InputError('context', `"${redactUrl(text)}" has both a query and a fragment (expected one: #ref:subdir, or ?ref=REF&subdir=DIR)`);
+    if (fragment !== undefined) throw new InputError('context', `"${redactUserinfo(text)}" has both a query and a fragment (expected one: #ref:subdir, or ?ref=REF&subdir=DIR)`);
     for (const [key, value] of new URLSearchParams(query)) {
       if (key === 'ref' || key === 'branch' || key === 'tag') ref = value;
       else if (key === 'subdir') subdir = value;
-      else throw new InputError('context', `"${redactUrl(text)}": the Git URL parameter "${key}" is not supported (expected ref, branch, tag or subdir)`);
+      else throw new InputError('context', `"${redactUserinfo(text)}": the Git URL parameter "${key}" is not supported (expected ref, branch, tag or subdir)`);
     }
   }
   // Both reach git's argv: nothing that could read as an option, or leave the repository.
   if (ref && (!/^[A-Za-z0-9._/+-]+$/.test(ref) || ref.startsWith('-') || ref.includes('..'))) {
-    throw new InputError('context', `"${redactUrl(text)}": "${ref}" is not a branch, tag or commit (expected letters, digits and ._/+- after #)`);
+    throw new InputError('context', `"${redactUserinfo(text)}": "${ref}" is not a branch, tag or commit (expected letters, digits and ._/+- after #)`);
   }
   const dir = normalizeSubdir(subdir);
-  if (dir === undefined) throw new InputError('context', `"${redactUrl(text)}": subdir "${subdir}" leaves the repository (expected #ref:path/in/repo)`);
-  if (base.url.startsWith('-')) throw new InputError('context', `"${redactUrl(text)}" is not a Git URL (expected https://host/org/repo.git#ref:subdir)`);
+  if (dir === undefined) throw new InputError('context', `"${redactUserinfo(text)}": subdir "${subdir}" leaves the repository (expected #ref:path/in/repo)`);
+  if (base.url.startsWith('-')) throw new InputError('context', `"${redactUserinfo(text)}" is not a Git URL (expected https://host/org/repo.git#ref:subdir)`);
   const repository = base.path.replace(/^\/+/, '').replace(/\.git\/?$/, '').replace(/\/+$/, '');
   return { url: base.url, ref, subdir: dir, repository, host: base.host.toLowerCase(), ...(base.credentials ? { credentials: base.credentials } : {}) };
 }
@@ -91,7 +91,7 @@ function normalizeSubdir(text: string): string | undefined {
   return parts.join('/');
 }
 
-/** The URL as it may be shown: any password replaced. */
-export function redactUrl(text: string): string {
+/** The URL as it may be shown: the userinfo (a password, or a token given as the user name) masked. Unlike registry/errors.ts redactUrl, the fragment and query stay: they are the input. */
+export function redactUserinfo(text: string): string {
   return text.replace(/^([a-z+]+:\/\/)([^/@]*)@/i, (_m, scheme: string, userinfo: string) => `${scheme}${userinfo.includes(':') ? `${userinfo.split(':')[0]}:***` : '***'}@`);
 }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../input-error.js';
+import { escapeRegExp } from '../sign/commands.js';
 import type { IdTokenRequest, IdentityPolicy, SignConfig, SignMode } from '../types/sign.js';
 import type { VerifyMode } from '../types/config.js';
 
@@ -112,8 +113,4 @@ export function resolveSignaturePolicy(value: string, issuer: string, facts: { p
     throw new InputError('verify-signatures', `"${value}" is not a regular expression (${(err as Error).message}); expected false, true or a certificate identity regular expression`);
   }
   return { identityRegexp: value, issuer };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -8,8 +8,12 @@ import { parseReference } from '../registry/reference.js';
  */
 export function identityRegexp(identity: string): string {
   const at = identity.lastIndexOf('@');
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return at > identity.indexOf('://') + 3 && identity.startsWith('https://') ? `^${escape(identity.slice(0, at))}@` : `^${escape(identity)}$`;
+  return at > identity.indexOf('://') + 3 && identity.startsWith('https://') ? `^${escapeRegExp(identity.slice(0, at))}@` : `^${escapeRegExp(identity)}$`;
+}
+
+/** TEXT matched literally inside a regular expression. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** `cosign verify <tag>@<digest> --certificate-identity-regexp … --certificate-oidc-issuer …`, one per tag. */

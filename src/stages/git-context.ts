@@ -12,6 +12,7 @@ import { execOk } from '../exec.js';
 import type { Io } from '../types/io.js';
 import type { Config, GitContext, SecretSpec } from '../types/config.js';
 import { isDirectory, isFile } from '../fs-kind.js';
+import { resolveSecretValues } from '../report/secret-values.js';
 
 /** `git <args>` for the shallow fetch; `basic` (base64 user:password) as an Authorization header. */
 export function resolveGitFetchArgs(c: { url: string; ref: string; basic?: string }): string[] {
@@ -20,18 +21,26 @@ export function resolveGitFetchArgs(c: { url: string; ref: string; basic?: strin
   return [...auth, '-c', 'credential.helper=', 'fetch', '--quiet', '--no-tags', '--depth', '1', c.url, c.ref || 'HEAD'];
 }
 
+/** Where a fetch's credentials came from, as the refusal names them. */
+type CredentialSource = 'the credentials in the URL' | 'the GIT_AUTH_TOKEN secret' | 'the github-token';
+
 /**
  * The header's credentials for this context, first found: the URL's own user:password; a
  * GIT_AUTH_TOKEN.<host> or GIT_AUTH_TOKEN build secret (BuildKit's names for a Git context's token,
  * which BPA users pass in `secrets`); the github-token, for the run's own server only. Tokens go in
  * GitHub's x-access-token form.
  */
-export function basicCredentials(git: Pick<GitContext, 'auth' | 'credentials' | 'url'>, githubToken: string | undefined, secrets: readonly SecretSpec[] = [], env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (git.auth === 'url' && git.credentials) return Buffer.from(`${git.credentials.username}:${git.credentials.password}`).toString('base64');
+function gitCredentials(git: Pick<GitContext, 'auth' | 'credentials' | 'url'>, githubToken: string | undefined, secrets: readonly SecretSpec[], env: NodeJS.ProcessEnv): { basic: string; from: CredentialSource } | undefined {
+  if (git.auth === 'url' && git.credentials) return { basic: Buffer.from(`${git.credentials.username}:${git.credentials.password}`).toString('base64'), from: 'the credentials in the URL' };
   const secret = gitAuthSecret(secrets, hostOf(git.url), env);
-  if (secret) return Buffer.from(`x-access-token:${secret}`).toString('base64');
-  if (git.auth === 'github-token' && githubToken) return Buffer.from(`x-access-token:${githubToken}`).toString('base64');
+  if (secret) return { basic: Buffer.from(`x-access-token:${secret}`).toString('base64'), from: 'the GIT_AUTH_TOKEN secret' };
+  if (git.auth === 'github-token' && githubToken) return { basic: Buffer.from(`x-access-token:${githubToken}`).toString('base64'), from: 'the github-token' };
   return undefined;
+}
+
+/** gitCredentials' header value alone: base64 of user:password. */
+export function basicCredentials(git: Pick<GitContext, 'auth' | 'credentials' | 'url'>, githubToken: string | undefined, secrets: readonly SecretSpec[] = [], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return gitCredentials(git, githubToken, secrets, env)?.basic;
 }
 
 function hostOf(url: string): string | undefined {
@@ -48,13 +57,9 @@ function gitAuthSecret(secrets: readonly SecretSpec[], host: string | undefined,
   if (!host) return undefined;
   const spec = secrets.find((s) => s.id.toLowerCase() === `git_auth_token.${host}`) ?? secrets.find((s) => s.id === 'GIT_AUTH_TOKEN');
   if (!spec) return undefined;
-  if (spec.kind === 'value') return spec.value.trim() || undefined;
-  if (spec.kind === 'env') return env[spec.env]?.trim() || undefined;
-  try {
-    return fs.readFileSync(spec.path, 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  // secret-envs and secret-files are read as the report reads them for redaction.
+  const value = spec.kind === 'value' ? spec.value : resolveSecretValues([spec], env).values[0];
+  return value?.trim() || undefined;
 }
 
 /**
@@ -64,7 +69,8 @@ function gitAuthSecret(secrets: readonly SecretSpec[], host: string | undefined,
 export async function fetchGitContext(config: Config, io: Io, runDir: string): Promise<Config> {
   const git = config.gitContext;
   if (!git) return config;
-  const basic = basicCredentials(git, config.githubToken, config.secrets ?? []);
+  const credentials = gitCredentials(git, config.githubToken, config.secrets ?? [], process.env);
+  const basic = credentials?.basic;
   // The header holds the credentials in base64, which the masker would not recognise from them.
   if (basic) io.secret(basic);
   const root = path.join(runDir, 'git-context');
@@ -83,7 +89,7 @@ export async function fetchGitContext(config: Config, io: Io, runDir: string): P
     const message = (err as Error).message;
     // A 401 reaches git as a request for a username it may not prompt for.
     const refused = /could not read Username|Authentication failed|returned error: 40[13]/.test(message);
-    const credential = git.auth === 'url' ? 'the credentials in the URL' : basic && gitAuthSecret(config.secrets ?? [], hostOf(git.url), process.env) ? 'the GIT_AUTH_TOKEN secret' : basic ? 'the github-token' : 'an anonymous fetch';
+    const credential = credentials?.from ?? 'an anonymous fetch';
     const expected = git.source === 'run' ? `expected a github-token that can read ${git.repository}, e.g. permissions: contents: read, or actions/checkout before this step` : `expected a repository this run may read: the github-token goes only to the run's own server, so another repository needs a token that can read it, as secrets: GIT_AUTH_TOKEN=… (or GIT_AUTH_TOKEN.<host>=…)`;
     const hint = refused ? ` (the server refused ${credential}: ${expected})` : '';
     throw new Error(`${git.source === 'run' ? 'no checkout, and ' : 'Input "context": '}fetching ${what} from ${git.url} failed: ${message}${hint}`);

@@ -217,17 +217,19 @@ async function engineStore(report: RunReport): Promise<ImageStore | undefined> {
 
 /** Pure: tags move when every check passed (and required signing and attesting succeeded), or when the user asked to tag anyway. */
 export function decideTagging(config: Config, v: Verification | undefined, signing?: Signing, attesting?: Attesting, required?: RequiredSignatures): Tagged {
-  if ((!v || v.ok) && required && !required.ok && !required.skipped && !(signing?.required && !signing.ok) && !(attesting && !attesting.ok)) {
-    return config.verify === 'strict'
-      ? { tags: config.tags, moved: false, reason: 'signature check failed: no tag moved (verify-signatures, verify: strict)' }
-      : { tags: config.tags, moved: true, reason: 'signature check failed but verify is "warn": tags moved anyway' };
+  const tags = config.tags;
+  if (v && !v.ok) {
+    return config.verify === 'warn' ? { tags, moved: true, reason: 'verification failed but verify is "warn": tags moved anyway' } : { tags, moved: false, reason: 'verification failed: no tag moved (verify: strict)' };
   }
-  if ((!v || v.ok) && attesting && !attesting.ok && !(signing?.required && !signing.ok)) {
-    return config.verify === 'strict' ? { tags: config.tags, moved: false, reason: 'attestation failed: no tag moved (attest: true, verify: strict)' } : { tags: config.tags, moved: true, reason: 'attestation failed but verify is "warn": tags moved anyway' };
-  }
-  const unsigned = signing?.required && !signing.ok;
-  if ((!v || v.ok) && unsigned && config.verify === 'strict') return { tags: config.tags, moved: false, reason: 'signing failed: no tag moved (sign: true, verify: strict)' };
-  if (!v || v.ok) return { tags: config.tags, moved: true, ...(unsigned ? { reason: 'signing failed but verify is "warn": tags moved anyway' } : {}) };
-  if (config.verify === 'warn') return { tags: config.tags, moved: true, reason: 'verification failed but verify is "warn": tags moved anyway' };
-  return { tags: config.tags, moved: false, reason: 'verification failed: no tag moved (verify: strict)' };
+  // What was asked for after verification and failed, the first of them: each holds tags back alike.
+  const failed =
+    signing?.required && !signing.ok
+      ? { what: 'signing failed', input: 'sign: true' }
+      : attesting && !attesting.ok
+        ? { what: 'attestation failed', input: 'attest: true' }
+        : required && !required.ok && !required.skipped
+          ? { what: 'signature check failed', input: 'verify-signatures' }
+          : undefined;
+  if (!failed) return { tags, moved: true };
+  return config.verify === 'strict' ? { tags, moved: false, reason: `${failed.what}: no tag moved (${failed.input}, verify: strict)` } : { tags, moved: true, reason: `${failed.what} but verify is "warn": tags moved anyway` };
 }
